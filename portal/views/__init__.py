@@ -1,0 +1,14 @@
+"""One blueprint per area customers use; views parse, call, render."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.content.slugs import slugify
+from portal.views import api, articles, faq, feedback, glossary, home, meta, search, troubleshoot
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(slugify, "slugify")
+    for module in (home, articles, search, faq, glossary, troubleshoot, api, meta, feedback):
+        app.register_blueprint(module.bp)

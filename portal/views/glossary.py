@@ -1,0 +1,30 @@
+"""The glossary, A to Z."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from flask import Blueprint, render_template, request
+from werkzeug.wrappers import Response
+
+from portal.caching import conditional
+from portal.published import current
+
+bp = Blueprint("glossary", __name__)
+
+
+def _letter(term: str) -> str:
+    first = term[:1].upper()
+    return first if first.isalpha() else "#"
+
+
+@bp.get("/glossary")
+def index() -> Response:
+    terms = current().catalog.collection("glossary")
+    langs = sorted({t["lang"] for t in terms}, key=lambda lang: (lang != "en", lang))
+    lang = request.args.get("lang", "en")
+    if lang not in langs:
+        lang = "en"
+    chosen = sorted((t for t in terms if t["lang"] == lang), key=lambda t: t["term"].casefold())
+    letters = [(letter, list(items)) for letter, items in groupby(chosen, key=lambda t: _letter(t["term"]))]
+    return conditional(render_template("glossary/index.html", letters=letters, langs=langs, lang=lang))
