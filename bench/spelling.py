@@ -4,14 +4,16 @@ Whoosh's own corrector, on the same vocabulary.
 
     python bench/spelling.py                   # the test fixture, then 10,000 generated articles
     python bench/spelling.py --sizes 1000      # other generated sizes
-    python bench/spelling.py --field-cost      # also: index build time with and without the vocabulary field
+    python bench/spelling.py --work /tmp/sp    # keep corpora and builds there, reuse them next time
 
 For each help centre, in a temporary directory: a full build; the vocabulary's
-size and the delete table's bytes; the speller's load time and memory; per-word
-lookup time over seeded misspellings of vocabulary words, through
+size and the delete table's bytes; what counting the words of every document
+and writing the word list cost the build; the speller's load time and memory;
+per-word lookup time over seeded misspellings of vocabulary words, through
 ``Speller.best`` and through ``reader.terms_within`` (Whoosh's Levenshtein
-automaton over the term list) with and without a one-letter prefix; and whole
-searches through ``Index.search`` with one misspelt word (the path that computes
+automaton over a term list of the same words, in one segment: its best case)
+with and without a one-letter prefix; and whole searches through
+``Index.search`` with one misspelt word (the path that computes
 ``did_you_mean``) beside the same searches spelt right. A measurement, never a
 test: nothing here asserts a time.
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -33,11 +36,16 @@ REPO_ROOT = BENCH_DIR.parent
 sys.path[:0] = [str(REPO_ROOT), str(BENCH_DIR), str(REPO_ROOT / "tests")]
 
 import corpus  # noqa: E402
+from whoosh import fields as whoosh_fields  # noqa: E402
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh.analysis import SpaceSeparatedTokenizer  # noqa: E402
+from whoosh.formats import Existence  # noqa: E402
 
 from portal.build import SEARCH_DIR, build  # noqa: E402
 from portal.publish import current_build  # noqa: E402
 from portal.search import Filters, WhooshBackend, parse_query, spelling  # noqa: E402
 from portal.search import whoosh_backend as wb  # noqa: E402
+from portal.search.synonyms import SynonymTable  # noqa: E402
 
 SEED = 2026  # as bench/build_and_query.py, so the corpora are the same
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -69,26 +77,34 @@ def timed(call: Callable[[], object]) -> tuple[float, object]:
     return (time.perf_counter() - started) * 1000, value
 
 
+def whoosh_terms(words: list[str], directory: Path) -> whoosh_index.Index:
+    """A one-segment Whoosh index whose term list is ``words``."""
+    schema = whoosh_fields.Schema(word=whoosh_fields.FieldType(Existence(), SpaceSeparatedTokenizer()))
+    ix = whoosh_index.create_in(str(directory), schema)
+    writer = ix.writer()
+    for start in range(0, len(words), 1000):
+        writer.add_document(word=" ".join(words[start : start + 1000]))
+    writer.commit()
+    return ix
+
+
 def whoosh_best(reader: object, word: str, prefix: int, frequencies: dict[str, int]) -> str | None:
-    """Whoosh's corrector, ranked as ours. Each segment's reader walks its own
-    term list with the automaton (a multi-segment reader would compare every
-    term one by one)."""
+    """Whoosh's corrector, ranked as ours."""
     limit = spelling.max_distance(word)
     found = [
         (spelling.edit_distance(word, w, limit), -frequencies.get(w, 0), w)
-        for leaf, _offset in reader.leaf_readers()  # type: ignore[attr-defined]
-        for w in leaf.terms_within("vocabulary", word, limit, prefix=prefix)
+        for w in reader.terms_within("word", word, limit, prefix=prefix)  # type: ignore[attr-defined]
         if w != word
     ]
     return min(found)[2] if found else None
 
 
-def measure(name: str, content: Path, work: Path, samples: int, field_cost: bool) -> None:
+def measure(name: str, content: Path, work: Path, samples: int) -> None:
     print(f"\n== {name}", flush=True)
     started = time.perf_counter()
     report = build(content, work / "index")
     assert not report.failed, [str(p) for p in report.problems[:5]]
-    print(f"full build {time.perf_counter() - started:.1f} s ({report.summary()})")
+    print(f"build {time.perf_counter() - started:.1f} s ({report.summary()})")
     build_dir = current_build(work / "index")
     assert build_dir is not None
     search_dir = build_dir / SEARCH_DIR
@@ -107,7 +123,14 @@ def measure(name: str, content: Path, work: Path, samples: int, field_cost: bool
         f"{spelling.DELETES_FILE} {table_bytes / 1e6:.2f} MB; load {load_ms:.1f} ms, {memory / 1e6:.1f} MB in memory"
     )
     rewrite_ms, _ = timed(lambda: spelling.write_vocabulary(work, frequencies))
-    print(f"writing the word list and delete table: {rewrite_ms:.0f} ms")
+    index = WhooshBackend().open(search_dir)
+    stored = list(index._searcher().all_stored_fields())
+    index.close()
+    count_ms, _ = timed(lambda: [wb._words(fields) for fields in stored])
+    print(
+        f"counting the words of {len(stored):,} documents {count_ms:.0f} ms, "
+        f"writing the word list and delete table {rewrite_ms:.0f} ms"
+    )
 
     rng = random.Random(SEED)
     pool = [w for w in words if spelling.is_correctable(w) and w.isascii() and frequencies[w] >= 2]
@@ -116,8 +139,11 @@ def measure(name: str, content: Path, work: Path, samples: int, field_cost: bool
     typos = [(w, t) for w, t in typos if t not in speller and spelling.is_correctable(t)]
 
     index = WhooshBackend().open(search_dir)
+    shutil.rmtree(work / "terms", ignore_errors=True)
+    (work / "terms").mkdir()
+    terms = whoosh_terms(words, work / "terms")
+    reader = terms.reader()
     try:
-        reader = index._searcher().reader()
         methods: dict[str, Callable[[str], str | None]] = {
             "symmetric delete (ours)": speller.best,
             "whoosh terms_within": lambda t: whoosh_best(reader, t, 0, frequencies),
@@ -143,50 +169,52 @@ def measure(name: str, content: Path, work: Path, samples: int, field_cost: bool
                 times.append(ms)
                 offered += results.did_you_mean is not None  # type: ignore[attr-defined]
             print(f"Index.search, {label:18} {percentiles(times)}  did_you_mean offered {offered}/{len(pairs)}")
+        synonym_cost(index, search_dir, rng)
     finally:
         index.close()
+        reader.close()
+        terms.close()
 
-    if field_cost:
-        vocabulary_field_cost(content, work)
 
-
-def vocabulary_field_cost(content: Path, work: Path) -> None:
-    """The Whoosh part of a full build, with the vocabulary field and with an
-    analyser that yields nothing in its place."""
-    documents: list = []
-
-    class Recording(WhooshBackend):
-        def build(self, directory, add, remove_sources, fresh, synonyms=None):
-            documents.extend(add)
-
-    build(content, work / "record", backend=Recording())
-    original = wb.VOCABULARY_ANALYZER
-    for label, analyzer in (("with the vocabulary field", original), ("without", wb.RegexTokenizer(r"(?!)"))):
-        wb.VOCABULARY_ANALYZER = analyzer
-        try:
-            target = Path(tempfile.mkdtemp(dir=work))
-            ms, _ = timed(lambda target=target: WhooshBackend().build(target, documents, [], fresh=True))
-        finally:
-            wb.VOCABULARY_ANALYZER = original
-        print(f"backend build of {len(documents):,} documents, {label}: {ms / 1000:.1f} s")
+def synonym_cost(index: wb.WhooshIndex, search_dir: Path, rng: random.Random) -> None:
+    """Searches for a glossary name (and a second word) with their synonyms
+    expanded, and the same searches with no synonyms."""
+    synonyms = wb._read_synonyms(search_dir / wb.SYNONYMS_FILE)
+    names = sorted({name for by_name in synonyms.values() for name in by_name})
+    if not names:
+        return
+    queries = [rng.choice(names) for _ in range(100)]
+    queries += [f"{rng.choice(names)} {rng.choice(names)}" for _ in range(100)]
+    tables = {"with synonyms": index._all_synonyms, "without": SynonymTable({})}
+    times: dict[str, list[float]] = {label: [] for label in tables}
+    try:
+        for query in queries:  # interleaved, so both see the same cache state
+            for label, table in tables.items():
+                index._all_synonyms = table
+                times[label].append(timed(lambda q=query: index.search(parse_query(q), Filters(), 1, 10))[0])
+    finally:
+        index._all_synonyms = tables["with synonyms"]
+    for label, ms in times.items():
+        print(f"Index.search for glossary names ({len(names)}), {label:13} {percentiles(ms)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000], help="generated corpus sizes")
     parser.add_argument("--samples", type=int, default=300, help="misspelt words per corpus")
-    parser.add_argument("--field-cost", action="store_true", help="time the vocabulary field at build")
+    parser.add_argument("--work", type=Path, help="directory to keep corpora and builds in (default: temporary)")
     args = parser.parse_args()
     from conftest import write_site
 
     with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        measure("test fixture", write_site(root / "fixture" / "content"), root / "fixture", args.samples, False)
+        root = args.work or Path(tmp)
+        measure("test fixture", write_site(root / "fixture" / "content"), root / "fixture", args.samples)
         for size in args.sizes:
             content = root / str(size) / "content"
-            content.mkdir(parents=True)
-            corpus.generate(content, size, SEED + size)
-            measure(f"{size:,} generated articles", content, root / str(size), args.samples, args.field_cost)
+            if not content.is_dir():
+                content.mkdir(parents=True)
+                corpus.generate(content, size, SEED + size)
+            measure(f"{size:,} generated articles", content, root / str(size), args.samples)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,10 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
             lang: term_matcher(t for t in site.glossary if t.lang == lang) for lang in {a.lang for a in site.articles}
         }
         glossary_digest = site.digests.get(GLOSSARY_FILE, "")
-        warnings = {p.path: p for p in report.problems if p.severity == WARNING}
+        warnings: dict[str, list[Problem]] = {}
+        for problem in report.problems:
+            if problem.severity == WARNING:
+                warnings.setdefault(problem.path, []).append(problem)
 
         add: list[Document] = []
         remove: list[str] = []
@@ -178,7 +181,7 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
                 resolve_link=_resolver(site, article.path),
                 terms=matchers.get(article.lang),
             )
-            own_warnings = tuple(p for p in report.problems if p.path == article.path and p in warnings.values())
+            own_warnings = tuple(warnings.get(article.path, ()))
             writer.put_article(
                 article,
                 own_warnings,

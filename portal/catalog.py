@@ -18,10 +18,11 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from portal.content.articles import Article
-from portal.content.problems import Problem
+if TYPE_CHECKING:  # the site reads catalogs without loading the content layer
+    from portal.content.articles import Article
+    from portal.content.problems import Problem
 
 FILENAME = "catalog.sqlite3"
 # Bumped whenever the tables or the pickled content classes change: a build that

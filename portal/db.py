@@ -28,17 +28,16 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from flask import Flask, current_app, g
 from flask.cli import with_appcontext
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 LOCK_FILE = "migrate.lock"
@@ -143,9 +142,18 @@ def _close_sessions(_exc: BaseException | None = None) -> None:
 # Migrations -----------------------------------------------------------------
 
 
+# The newest migration. Start-up compares it with the database's version using
+# SQLAlchemy alone, so a worker whose database is up to date never imports
+# Alembic (a third of start-up time); tests/test_db.py keeps it equal to the
+# head of portal/migrations/versions.
+LATEST_REVISION = "0001"
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic's configuration, without an ini file: the scripts live in the
     package and env.py takes the database from the app (or ``connection``)."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     if connection is not None:
@@ -154,11 +162,22 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def head_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory
+
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def current_revisions(connection: Connection) -> set[str]:
+    from alembic.runtime.migration import MigrationContext
+
     return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def _is_up_to_date(connection: Connection) -> bool:
+    if not inspect(connection).has_table("alembic_version"):
+        return False
+    versions = connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all()
+    return versions == [LATEST_REVISION]
 
 
 @contextmanager
@@ -191,8 +210,10 @@ def upgrade(db: Database, revision: str = "head") -> None:
     """Bring the database up to ``revision``; safe to run from several processes
     at once (they take turns, and the later ones find nothing to do)."""
     with db.read_engine.connect() as connection:
-        if revision == "head" and current_revisions(connection) == head_revisions():
+        if revision == "head" and _is_up_to_date(connection):
             return  # the common case at every start-up: no lock, no Alembic run
+    from alembic import command
+
     with _migration_lock(db) as connection:
         command.upgrade(alembic_config(connection), revision)
         connection.commit()

@@ -417,3 +417,12 @@ def test_searches_during_rebuilds_never_fail_or_come_back_empty(content_dir, bui
     assert searches[0] > 0
     assert len(seen) > 1  # the readers really switched builds
     assert search_keys(built, "word4") == {"restart-your-harbor-hub"}
+
+
+def test_unchanged_articles_keep_all_their_warnings_on_the_next_build(content_dir, tmp_path, write):
+    write(content_dir, "articles/hub/bare.md", "---\ntitle: Bare\ncategory: hub\nupdated: 2026-10-01\n---\n\nText.\n")
+    first = build(content_dir, tmp_path / "index")
+    second = build(content_dir, tmp_path / "index")
+    assert second.rendered == 0
+    assert [str(p) for p in second.problems] == [str(p) for p in first.problems]
+    assert len([p for p in first.problems if p.path == "articles/hub/bare.md"]) == 2  # no summary, no tags

@@ -278,3 +278,9 @@ def test_the_app_runs_on_postgresql(postgres_url, content_dir, built, tmp_path):
     finally:
         app.extensions["portal.published"].close()
         db.database(app).dispose()
+
+
+def test_latest_revision_constant_is_the_migrations_head():
+    from portal.db import LATEST_REVISION, head_revisions
+
+    assert head_revisions() == {LATEST_REVISION}

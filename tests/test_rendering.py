@@ -297,3 +297,10 @@ def test_glossary_terms_are_linked_in_the_article_language(terms):
     html = render("הפעילו מחדש את ה- Harbor Hub.", lang="he", terms=terms["he"])
     assert term_links(html) == [("harbor-hub", "Harbor Hub")]
     assert 'data-definition="הנתב שלנו."' in html
+
+
+def test_glossary_links_open_the_glossary_in_the_terms_language(terms):
+    english = render("Restart the Harbor Hub.\n", terms=terms["en"])
+    hebrew = render("הפעילו מחדש את Harbor Hub.\n", lang="he", terms=terms["he"])
+    assert 'href="/glossary#harbor-hub"' in english
+    assert 'href="/glossary?lang=he#harbor-hub"' in hebrew

@@ -28,8 +28,15 @@ from conftest import FAQ, GLOSSARY, article_text, write_file, write_site
 from portal import publish
 from portal.build import SEARCH_DIR, build
 from portal.search import Filters, default_backend, parse_query
-from portal.search.query import MAX_TERMS, replace_words
-from portal.search.spelling import MAX_LOOKUPS, Speller, edit_distance, is_correctable, write_vocabulary
+from portal.search.query import MAX_TERMS, Term, replace_words
+from portal.search.spelling import (
+    MAX_LOOKUPS,
+    Speller,
+    edit_distance,
+    is_correctable,
+    read_frequencies,
+    write_vocabulary,
+)
 from portal.search.synonyms import MAX_ADDED_TERMS, SYNONYM_WEIGHT, Alternative, SynonymTable, expand
 
 EXTRA_ARTICLES = {
@@ -243,6 +250,29 @@ def test_the_delete_table_is_kept_when_the_words_did_not_change(tmp_path):
     assert table.stat().st_mtime_ns != first - 10**9
 
 
+def test_an_incremental_build_keeps_the_word_counts_exact(content_dir, built):
+    def counts() -> dict[str, int]:
+        return read_frequencies(publish.current_build(built) / SEARCH_DIR) or {}
+
+    before = counts()
+    assert before["memory"] == 1
+    assert before["password"] == 2
+    restart = content_dir / "articles/hub/restart-your-harbor-hub.md"
+    restart.write_text(restart.read_text().replace("clears its memory", "clears its zebracorn"))
+    report = build(content_dir, built)
+    assert report.indexed == 1
+    after = counts()
+    assert "memory" not in after
+    assert after["zebracorn"] == 1
+    assert after == {**{w: n for w, n in before.items() if w != "memory"}, "zebracorn": 1}
+    index = default_backend().open(publish.current_build(built) / SEARCH_DIR)
+    try:
+        assert search(index, "zebracorm").did_you_mean == "zebracorn"
+        assert search(index, "memmory").did_you_mean is None
+    finally:
+        index.close()
+
+
 # --- glossary names as synonyms ---------------------------------------------
 
 
@@ -310,7 +340,7 @@ def test_expand_weights_and_bounds():
         {"en": {"Harbor Hub": ["Hub", "router"], "Hub": ["Harbor Hub", "router"], "router": ["Harbor Hub", "Hub"]}}
     )
     (group,) = expand(parse_query("harbor HUB"), table)
-    assert group[0] == Alternative(tuple(parse_query("harbor HUB").groups[0] + parse_query("harbor HUB").groups[1]))
+    assert group[0] == Alternative((Term(("harbor",)), Term(("HUB",))))  # the run of words as typed
     assert [a.terms[0].text for a in group[1:]] == ["Hub", "router"]
     assert {a.weight for a in group[1:]} == {SYNONYM_WEIGHT} and group[0].weight > SYNONYM_WEIGHT
     # "hub OR router" adds "Harbor Hub" once.
@@ -389,7 +419,7 @@ def server(site, tmp_path_factory):
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(base + "/", timeout=2):  # noqa: S310 (our server, http)
+                with urllib.request.urlopen(base + "/", timeout=2):
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -406,7 +436,7 @@ def server(site, tmp_path_factory):
 
 
 def fetch(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (our server, http)
+    with urllib.request.urlopen(url, timeout=10) as response:
         return response.status, response.read()
 
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from portal.content.fields import Fields
+from portal.content.fields import DEFAULT_LANG, Fields
 from portal.content.frontmatter import split_front_matter
 from portal.content.markdown import PARSER
 from portal.content.problems import Problems
@@ -28,7 +28,7 @@ ARTICLE_KEYS = (
     "related",
     "translation_of",
 )
-DEFAULT_LANG = "en"
+
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 

@@ -14,6 +14,8 @@ from typing import Any
 from portal.content.problems import Problems
 from portal.content.yamlfile import YamlList, YamlMap
 
+DEFAULT_LANG = "en"  # the language of content that does not say
+
 
 def _type_name(value: Any) -> str:
     if isinstance(value, dict):

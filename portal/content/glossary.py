@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from portal.content.articles import DEFAULT_LANG
-from portal.content.fields import Fields
+from portal.content.fields import DEFAULT_LANG, Fields
 from portal.content.listfile import entries
 from portal.content.problems import Problems
 from portal.content.slugs import slugify

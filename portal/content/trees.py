@@ -13,8 +13,7 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from portal.content.articles import DEFAULT_LANG
-from portal.content.fields import Fields
+from portal.content.fields import DEFAULT_LANG, Fields
 from portal.content.problems import Problems
 from portal.content.yamlfile import YamlList, YamlMap, load_yaml
 

@@ -22,13 +22,14 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from portal.content.glossary import GlossaryTerm
 from portal.content.markdown import make_parser
 from portal.content.slugs import slugify
 from portal.rendering.glossary_links import TermMatcher
 from portal.rendering.sanitize import sanitize
 
 # Bumped whenever rendering changes, so the next build re-renders everything.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 _HEADING_ID = re.compile(r"\s*\{#([\w-]+)\}\s*$")
 _TITLE_ATTR = re.compile(r"""title=(?:"([^"]*)"|'([^']*)'|(\S+))""")
@@ -216,13 +217,19 @@ def _split_terms(text: str, matcher: TermMatcher, seen: set[str], linked: list[s
         anchor = Token("html_inline", "", 0)
         definition = html.escape(_plain_definition(term.definition), quote=True)
         anchor.content = (
-            f'<a class="term" href="/glossary#{html.escape(term.id)}" '
+            f'<a class="term" href="{html.escape(_glossary_url(term))}" '
             f'data-term="{html.escape(term.id)}" data-definition="{definition}">'
         )
         out.extend([anchor, _text(text[start:end]), _html("</a>")])
         pos = end
     out.append(_text(text[pos:]))
     return [t for t in out if t.type != "text" or t.content]
+
+
+def _glossary_url(term: GlossaryTerm) -> str:
+    # The glossary page lists one language at a time, English by default.
+    lang = "" if term.lang == "en" else f"?lang={term.lang}"
+    return f"/glossary{lang}#{term.id}"
 
 
 def _text(content: str) -> Token:

@@ -1,13 +1,14 @@
 """"Did you mean": corrections drawn from the index's own vocabulary.
 
 The build writes every word of the indexed titles, tags, summaries and bodies
-with its document frequency next to the index (:data:`WORDS_FILE`), and beside
-it a symmetric-delete table (:data:`DELETES_FILE`): for every word, each string
-made by deleting up to two of its letters, as a 32-bit hash packed with the
-word's number into one sorted 64-bit integer. A query word is looked up by
-deleting up to two of *its* letters and finding those strings in the table;
-every word within two edits shares at least one of them, so the lookup is exact,
-and the candidates are checked with the true edit distance.
+(:func:`words_in`) with its document frequency next to the index
+(:data:`WORDS_FILE`), and beside it a symmetric-delete table
+(:data:`DELETES_FILE`): for every word, each string made by deleting up to two
+of its letters, as a 32-bit hash packed with the word's number into one sorted
+64-bit integer. A query word is looked up by deleting up to two of *its*
+letters and finding those strings in the table; every word within two edits
+shares at least one of them, so the lookup is exact, and the candidates are
+checked with the true edit distance.
 
 Measured against Whoosh's own corrector (``reader.terms_within``, a Levenshtein
 automaton walked over the term list) on an 18,000-word vocabulary: 0.2 ms per
@@ -25,6 +26,7 @@ from __future__ import annotations
 import array
 import bisect
 import json
+import re
 import sys
 import zlib
 from collections.abc import Callable, Mapping, Sequence
@@ -38,6 +40,7 @@ MIN_WORD, MAX_WORD = 4, 24  # shorter words have too many neighbours to guess fr
 MAX_LOOKUPS = 4  # unknown words corrected per query; the rest stay as typed
 MAX_CANDIDATES = 1000  # table entries checked per word, whatever the vocabulary
 _MASK = 0xFFFFFFFF
+_WORD = re.compile(r"\w+")  # measured faster than a letters-only class; others are dropped below
 
 
 def max_distance(word: str) -> int:
@@ -50,11 +53,23 @@ def is_correctable(word: str) -> bool:
     return MIN_WORD <= len(word) <= MAX_WORD and word.isalpha()
 
 
+def words_in(text: str) -> set[str]:
+    """The distinct vocabulary words of ``text``: lower-cased, letters only
+    (``wifi6`` is left out, not cut), of a length a correction can reach."""
+    return {w for w in set(_WORD.findall(text.lower())) if MIN_WORD - 1 <= len(w) <= MAX_WORD + 2 and w.isalpha()}
+
+
+def read_frequencies(directory: Path) -> dict[str, int] | None:
+    """The word counts a build wrote into ``directory``, if any."""
+    read = _read_words(directory / WORDS_FILE)
+    return None if read is None else dict(zip(read[0], read[1], strict=True))
+
+
 def write_vocabulary(directory: Path, frequencies: Mapping[str, int]) -> None:
     """Write the word list and its delete table into ``directory``. The table
     is only rebuilt when the set of words changed (an edit to one article rarely
     adds a word), because it is the expensive part of an incremental build."""
-    words = sorted(w for w, df in frequencies.items() if df > 0 and MIN_WORD - 1 <= len(w) <= MAX_WORD + 2)
+    words = sorted(w for w, df in frequencies.items() if df > 0)
     path = directory / WORDS_FILE
     previous = _read_words(path)
     path.write_text(

@@ -137,3 +137,180 @@
   openLinkedAnswer();
   window.addEventListener("hashchange", openLinkedAnswer);
 })();
+
+// Glossary terms explained in place. The build links the first occurrence of each
+// term in an article as <a class="term" href="/glossary#id" data-definition="…">;
+// here each gets a tooltip, shown on hover and on keyboard focus and announced by
+// screen readers through aria-describedby. Without this the term stays a plain
+// link to its glossary entry. As WCAG 1.4.13 asks, the tooltip can be hovered (a
+// short delay lets the pointer cross onto it), is dismissed with Escape, and stays
+// until pointer and focus have left.
+(function () {
+  "use strict";
+  var terms = document.querySelectorAll("a.term[data-definition]");
+  if (!terms.length || !Element.prototype.closest) { return; }
+  var GAP = 6;          // px between the term and its tooltip
+  var EDGE = 8;         // px kept clear at the viewport's edges, so a tip never scrolls the page sideways
+  var HIDE_DELAY = 250; // ms for the pointer to cross the gap onto the tooltip before it goes
+  var current = null;   // {link, tip} on screen; one at a time
+  var hideTimer = null;
+
+  function place(link, tip) {
+    var root = document.documentElement;
+    var viewWidth = root.clientWidth, viewHeight = root.clientHeight;
+    // Measure at the page's start edge with no width cap from an earlier place():
+    // an absolutely positioned box shrinks to the room left of its `left`.
+    tip.style.left = "0px"; tip.style.top = "0px"; tip.style.maxWidth = "";
+    if (tip.offsetWidth > viewWidth - 2 * EDGE) { tip.style.maxWidth = (viewWidth - 2 * EDGE) + "px"; }
+    var width = tip.offsetWidth, height = tip.offsetHeight;
+    // A term wrapped over two lines: sit by the line it starts on, not by the
+    // box around both lines, which can span the whole column.
+    var rects = link.getClientRects();
+    var box = rects.length ? rects[0] : link.getBoundingClientRect();
+    // Start-aligned with the term: its left edge in left-to-right text, its right
+    // edge in right-to-left; then pulled back inside the viewport.
+    var rtl = window.getComputedStyle(link).direction === "rtl";
+    var left = Math.max(EDGE, Math.min(rtl ? box.right - width : box.left, viewWidth - EDGE - width));
+    // Below the term, unless it would run off the bottom and fits above.
+    var top = box.bottom + GAP;
+    var above = top + height > viewHeight - EDGE && box.top - GAP - height >= EDGE;
+    if (above) { top = box.top - GAP - height; }
+    tip.classList.toggle("term-tip--above", above);
+    // Page coordinates (the tip is absolutely positioned in <body>), so it keeps
+    // to the term when the page scrolls.
+    tip.style.left = (left + window.pageXOffset) + "px";
+    tip.style.top = (top + window.pageYOffset) + "px";
+  }
+  function show(link, tip) {
+    clearTimeout(hideTimer);
+    if (current && current.tip !== tip) { current.tip.hidden = true; }
+    tip.hidden = false;
+    place(link, tip);
+    current = { link: link, tip: tip };
+  }
+  function hide() {
+    clearTimeout(hideTimer);
+    if (current) { current.tip.hidden = true; current = null; }
+  }
+  function hideSoon() {
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(function () {
+      // A term that has keyboard focus keeps its tip when the pointer wanders off.
+      if (current && document.activeElement !== current.link) { hide(); }
+    }, HIDE_DELAY);
+  }
+
+  var count = 0;
+  terms.forEach(function (link) {
+    var tip = document.createElement("div");
+    do { count += 1; tip.id = "term-tip-" + count; } while (document.getElementById(tip.id));
+    tip.className = "term-tip";
+    tip.setAttribute("role", "tooltip");
+    tip.textContent = link.getAttribute("data-definition");
+    // The tip lives in <body>, outside the link (whose accessible name stays the
+    // term) and outside any box that clips; it speaks the term's language.
+    var langHolder = link.closest("[lang]");
+    if (langHolder) { tip.lang = langHolder.lang; }
+    tip.dir = window.getComputedStyle(link).direction;
+    tip.hidden = true;
+    document.body.appendChild(tip);
+    var described = link.getAttribute("aria-describedby");
+    link.setAttribute("aria-describedby", (described ? described + " " : "") + tip.id);
+
+    link.addEventListener("mouseenter", function () { show(link, tip); });
+    link.addEventListener("focus", function () { show(link, tip); });
+    link.addEventListener("mouseleave", hideSoon);
+    link.addEventListener("blur", function () {
+      if (current && current.tip === tip && !link.matches(":hover") && !tip.matches(":hover")) { hide(); }
+    });
+    tip.addEventListener("mouseenter", function () { clearTimeout(hideTimer); });
+    tip.addEventListener("mouseleave", hideSoon);
+  });
+  document.addEventListener("keydown", function (event) {
+    if (current && (event.key === "Escape" || event.key === "Esc")) { hide(); }
+  });
+  window.addEventListener("resize", function () { if (current) { place(current.link, current.tip); } });
+})();
+
+// The searched words, highlighted on an article opened from the search results
+// (templates/search/results.html links to /articles/<slug>?hl=<query>): each is
+// wrapped in <mark> in the article's text, and the first is brought into view.
+// The canonical link leaves ?hl out (views/meta.py), so it never splits an article.
+(function () {
+  "use strict";
+  var MAX_MARKS = 50;   // a common word in a long article would otherwise paint the page yellow, slowly on a phone
+  var MAX_QUERY = 200;  // the search box's maxlength
+  // Whoosh's default stop words, which the search ignores: marking every "the"
+  // of "how to restart the hub" would hide the words that found the article.
+  var STOP = ("a an and are as at be by can for from have if in is it may not of on or tbd that the this " +
+              "to us we when will with yet you your").split(" ");
+  var SKIP = "code, pre, kbd, samp, script, style, textarea, mark, .anchor";
+  var content = document.querySelector(".article .content");  // FAQ and glossary entries have a .content too
+  if (!content || !window.URLSearchParams || !document.createTreeWalker) { return; }
+  var query = new URLSearchParams(window.location.search).get("hl");
+  if (!query) { return; }
+
+  var notWord, pattern;
+  try {
+    // Unicode property escapes, built here rather than as literals: a browser
+    // without them then skips highlighting instead of failing to parse this file.
+    notWord = new RegExp("[^\\p{L}\\p{N}\\p{M}]+", "u");
+  } catch (e) { return; }
+
+  // A rough cut of English endings, standing in for the search's Porter stemmer:
+  // the pattern then matches every word that starts with the stem, so "restarting"
+  // finds "Restart" and "restarted", and "hubs" finds "Hub".
+  function stem(word) {
+    if (!/^[a-z]+$/.test(word) || /ss$/.test(word)) { return word; }
+    var cut = /^(.{4,}?)(?:ing|ed)$/.exec(word) || /^(.{3,}?)(?:es|s)$/.exec(word);
+    return cut ? cut[1] : word;
+  }
+  // The query language (portal/search/query.py): -word and -"a phrase" exclude,
+  // an upper-case OR joins, quotes make a phrase whose words count one by one.
+  var text = query.slice(0, MAX_QUERY).replace(/(^|\s)-("[^"]*"?|\S*)/g, " ").replace(/(^|\s)OR(?=\s|$)/g, " ");
+  var stems = [];
+  text.split(notWord).forEach(function (word) {
+    var s = stem(word.toLowerCase());
+    if (s.length >= 2 && STOP.indexOf(s) < 0 && stems.indexOf(s) < 0) { stems.push(s); }
+  });
+  if (!stems.length) { return; }
+  stems.sort(function (a, b) { return b.length - a.length; });  // longest first, so "hubs" wins over "hub"
+  pattern = new RegExp("(^|[^\\p{L}\\p{N}\\p{M}])(" + stems.join("|") + ")[\\p{L}\\p{N}\\p{M}]*", "giu");
+
+  // Collect first, then change: a tree walker loses its place when its node is replaced.
+  var walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT, {
+    acceptNode: function (node) {
+      return node.parentElement.closest(SKIP) ? NodeFilter.FILTER_REJECT : NodeFilter.FILTER_ACCEPT;
+    }
+  });
+  var nodes = [];
+  while (walker.nextNode()) { nodes.push(walker.currentNode); }
+
+  var marks = [];
+  nodes.forEach(function (node) {
+    if (marks.length >= MAX_MARKS) { return; }
+    var value = node.data, last = 0, found = false, match;
+    var pieces = document.createDocumentFragment();
+    pattern.lastIndex = 0;
+    while (marks.length < MAX_MARKS && (match = pattern.exec(value)) !== null) {
+      var start = match.index + match[1].length, end = match.index + match[0].length;
+      pieces.appendChild(document.createTextNode(value.slice(last, start)));
+      var mark = document.createElement("mark");
+      mark.className = "search-hit";
+      mark.textContent = value.slice(start, end);
+      pieces.appendChild(mark);
+      marks.push(mark);
+      last = end; found = true;
+    }
+    if (!found) { return; }
+    pieces.appendChild(document.createTextNode(value.slice(last)));
+    node.parentNode.replaceChild(pieces, node);
+  });
+
+  // Bring the first into view, unless the link named a section (#anchor) or it is
+  // already on screen.
+  if (marks.length && !window.location.hash) {
+    var box = marks[0].getBoundingClientRect();
+    if (box.top < 0 || box.bottom > window.innerHeight) { marks[0].scrollIntoView({ block: "center" }); }
+  }
+})();
