@@ -17,6 +17,10 @@ reports requests/s, latency p50/p99, the workers' CPU time per request, and
 each page's requests/s and p99 as a ratio to the trivial endpoint's on the same
 server in the same run. It ends with a Markdown table for the README.
 
+The machine may be shared: each run also records how much CPU other processes
+used meanwhile (from /proc/stat), and the table marks runs where that was high.
+Worker CPU per request is the figure such neighbours disturb least.
+
 wrk is Debian's ``wrk`` package (``apt-get install -y wrk``); without it a
 small threaded Python load generator is used, and the output says so (its
 numbers are lower: it shares the GIL and the machine's two cores with nothing
@@ -77,6 +81,7 @@ SAMPLE_QUERIES = (
 READY_TIMEOUT = 180.0  # seconds for gunicorn to answer; workers run migrations and open the index
 STOP_TIMEOUT = 30.0
 WRK_TIMEOUT = "10s"  # a slow response should count in p99, not vanish as a wrk timeout (default 2 s)
+NOISY_PERCENT = 20.0  # other processes' CPU, % of one core, above which a run is marked in the table
 LOG_PROBLEM = re.compile(r"Traceback|\[ERROR\]|\[CRITICAL\]|WORKER TIMEOUT|Exception|database is locked", re.I)
 
 # One script for every endpoint, so the load generator's own per-request cost
@@ -136,6 +141,11 @@ class Run:
     # a shared machine cannot inflate, unlike requests/s and latency.
     worker_cpu_ms_per_request: float = 0.0
     load_cpu_percent: float = 0.0  # the load generator's own CPU, of one core
+    # CPU that processes other than gunicorn and the load generator used during
+    # the run, in % of one core: a busy neighbour shrinks requests/s and
+    # stretches p99, and a ratio is only fair when both runs had the same
+    # neighbours, so the table marks runs where this was high.
+    other_cpu_percent: float = 0.0
     load_average: tuple[float, float] = (0.0, 0.0)  # 1-minute load before and after
     rps_ratio: float = 0.0
     p99_ratio: float = 0.0
@@ -364,12 +374,22 @@ class Load:
     socket_errors: int
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+def own_cpu() -> float:
+    """CPU seconds of this process (the Python load generator's threads) and of
+    its finished children (wrk)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def wrk_load(port: int, paths: list[str], seconds: float, connections: int, threads: int, scratch: Path) -> Load:
+def machine_busy_ticks() -> int:
+    """Clock ticks every CPU of the machine spent not idle, from /proc/stat
+    (user, nice, system, irq, softirq, steal)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return user + nice + system + irq + softirq + steal
+
+
+def wrk_load(port: int, paths: list[str], seconds: int, connections: int, threads: int, scratch: Path) -> Load:
     # URL-quoted paths are plain ASCII, and a JSON string of ASCII is a valid Lua string.
     script = scratch / "rotate.lua"
     script.write_text(LUA_SCRIPT.replace("__PATHS__", ", ".join(json.dumps(p) for p in paths)), encoding="utf-8")
@@ -380,7 +400,7 @@ def wrk_load(port: int, paths: list[str], seconds: float, connections: int, thre
         "--connections",
         str(connections),
         "--duration",
-        f"{seconds:g}s",
+        f"{seconds}s",  # wrk takes whole seconds only
         "--timeout",
         WRK_TIMEOUT,
         "--script",
@@ -403,7 +423,7 @@ def wrk_load(port: int, paths: list[str], seconds: float, connections: int, thre
     )
 
 
-def python_load(port: int, paths: list[str], seconds: float, connections: int) -> Load:
+def python_load(port: int, paths: list[str], seconds: int, connections: int) -> Load:
     """The fallback when wrk is missing: one thread per connection, keep-alive
     when the server allows it (gunicorn's sync workers close after each answer)."""
     deadline = time.monotonic() + seconds
@@ -459,13 +479,13 @@ def python_load(port: int, paths: list[str], seconds: float, connections: int) -
 @dataclass(frozen=True)
 class LoadSettings:
     tool: str  # "wrk" or "python"
-    seconds: float
-    warmup: float
+    seconds: int
+    warmup: int
     connections: int
     threads: int
 
 
-def load(server: Server, paths: list[str], settings: LoadSettings, seconds: float, scratch: Path) -> Load:
+def load(server: Server, paths: list[str], settings: LoadSettings, seconds: int, scratch: Path) -> Load:
     if settings.tool == "wrk":
         return wrk_load(server.port, paths, seconds, settings.connections, settings.threads, scratch)
     return python_load(server.port, paths, seconds, settings.connections)
@@ -475,12 +495,17 @@ def measure(
     site_name: str, endpoint: str, paths: list[str], server: Server, settings: LoadSettings, scratch: Path
 ) -> Run:
     workers = server.workers()
-    ticks, own_cpu, load_before = cpu_ticks(workers), children_cpu(), os.getloadavg()[0]
+    ours = [server.process.pid, *workers]
+    clock = os.sysconf("SC_CLK_TCK")
+    load_before = os.getloadavg()[0]
+    busy, started = machine_busy_ticks(), time.perf_counter()
+    ticks, generator = cpu_ticks(workers), own_cpu()
+    server_ticks = cpu_ticks(ours)
     result = load(server, paths, settings, settings.seconds, scratch)
     ticks = cpu_ticks(workers) - ticks
-    own_cpu = children_cpu() - own_cpu
-    if settings.tool == "python":
-        own_cpu = 0.0  # the threads run in this process; not separable from its other work
+    server_ticks = cpu_ticks(ours) - server_ticks
+    generator = own_cpu() - generator
+    busy, wall = machine_busy_ticks() - busy, time.perf_counter() - started
     if sorted(server.workers()) != sorted(workers):
         # A worker was replaced (crash or timeout): its CPU is lost, so say so
         # rather than print a per-request figure that is too low.
@@ -491,8 +516,11 @@ def measure(
     run.p50_ms, run.p99_ms, run.max_ms = result.p50_ms, result.p99_ms, result.max_ms
     run.status_errors, run.socket_errors = result.status_errors, result.socket_errors
     if result.requests:
-        run.worker_cpu_ms_per_request = ticks / os.sysconf("SC_CLK_TCK") * 1000 / result.requests
-    run.load_cpu_percent = own_cpu / result.duration_s * 100 if result.duration_s else 0.0
+        run.worker_cpu_ms_per_request = ticks / clock * 1000 / result.requests
+    run.load_cpu_percent = generator / result.duration_s * 100 if result.duration_s else 0.0
+    # Whatever the machine did beyond gunicorn (master and workers) and the load generator.
+    others = busy / clock - server_ticks / clock - generator
+    run.other_cpu_percent = max(0.0, others / wall * 100)
     run.load_average = (load_before, os.getloadavg()[0])
     return run
 
@@ -545,6 +573,7 @@ def bench_site(site: Site, workers: int, settings: LoadSettings, workdir: Path) 
                 f"   {name:<22} {run.rps:8.1f} req/s  p50 {run.p50_ms:7.1f} ms  p99 {run.p99_ms:7.1f} ms  "
                 f"max {run.max_ms:7.1f} ms  worker CPU {run.worker_cpu_ms_per_request:5.2f} ms/req  "
                 f"errors {run.errors}  load generator {run.load_cpu_percent:.0f}% CPU  "
+                f"other processes {run.other_cpu_percent:.0f}% CPU  "
                 f"load {run.load_average[0]:.1f}->{run.load_average[1]:.1f}"
             )
     trivial = result.runs[0]
@@ -574,12 +603,29 @@ def markdown_table(results: list[SiteResult]) -> str:
     ]
     for site in results:
         for run in site.runs:
+            # † flags a run that other work on the machine disturbed (see the note under the table).
+            mark = " †" if run.other_cpu_percent > NOISY_PERCENT else ""
             lines.append(
-                f"| {site.site} | {run.endpoint} | {run.rps:,.0f} | {ms(run.p50_ms)} | {ms(run.p99_ms)} "
+                f"| {site.site} | {run.endpoint}{mark} | {run.rps:,.0f} | {ms(run.p50_ms)} | {ms(run.p99_ms)} "
                 f"| {run.rps_ratio:.2f}× | {run.p99_ratio:.1f}× | {run.worker_cpu_ms_per_request:.2f} ms "
                 f"| {run.errors} |"
             )
     return "\n".join(lines)
+
+
+def noise_note(results: list[SiteResult]) -> str:
+    """One line on how quiet the machine was, for under the table."""
+    runs = [run for site in results for run in site.runs]
+    if not runs:
+        return ""
+    worst = max(run.other_cpu_percent for run in runs)
+    text = f"Other processes used at most {worst:.0f}% of one core during any run."
+    if worst > NOISY_PERCENT:
+        text += (
+            f" † marks runs where they used more than {NOISY_PERCENT:.0f}%: their requests/s, latencies and ratios"
+            " are depressed by a busy neighbour; worker CPU per request much less so."
+        )
+    return text
 
 
 def machine() -> dict[str, Any]:
@@ -598,8 +644,8 @@ def machine() -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--duration", type=float, default=10.0, help="seconds of load per endpoint (default 10)")
-    parser.add_argument("--warmup", type=float, default=2.0, help="untimed seconds of load first (default 2)")
+    parser.add_argument("--duration", type=int, default=10, help="whole seconds of load per endpoint (default 10)")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed whole seconds of load first (default 2)")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1: leaves the cores to gunicorn)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
@@ -649,9 +695,11 @@ def main(argv: list[str] | None = None) -> int:
     say(
         f"\nMeasured on {facts['nproc']} CPUs, Python {facts['python']}, {facts['gunicorn']} with "
         f"{args.workers} sync workers, {load_tool} with {args.connections} connections, "
-        f"{args.duration:g} s per endpoint, load generator and server on the same machine.\n"
+        f"{args.duration} s per endpoint, load generator and server on the same machine.\n"
     )
     say(markdown_table(results))
+    say("")
+    say(noise_note(results))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         data = {

@@ -169,6 +169,8 @@ def measure(name: str, content: Path, work: Path, samples: int) -> None:
                 times.append(ms)
                 offered += results.did_you_mean is not None  # type: ignore[attr-defined]
             print(f"Index.search, {label:18} {percentiles(times)}  did_you_mean offered {offered}/{len(pairs)}")
+        alone = [timed(lambda q=wrong: index._did_you_mean(parse_query(q), Filters()))[0] for _r, wrong in pairs]
+        print(f"did_you_mean alone (its share of the above) {percentiles(alone)}")
         synonym_cost(index, search_dir, rng)
     finally:
         index.close()

@@ -101,9 +101,7 @@ def record_vote(
     session.commit()
 
 
-def record_view(
-    session: Session, kind: str, key: str, day: dt.date, digest: int, purge: bool = False
-) -> bool:
+def record_view(session: Session, kind: str, key: str, day: dt.date, digest: int, purge: bool = False) -> bool:
     """Count a view unless this digest (visitor, item, day) was counted already.
     ``purge`` first forgets the digests of earlier days. Returns whether it counted."""
     if purge:
@@ -114,9 +112,7 @@ def record_view(
     if counted:
         bump = _insert(session, DailyViews).values(kind=kind, day=day, key=key, count=1)
         session.execute(
-            bump.on_conflict_do_update(
-                index_elements=["kind", "day", "key"], set_={"count": DailyViews.count + 1}
-            )
+            bump.on_conflict_do_update(index_elements=["kind", "day", "key"], set_={"count": DailyViews.count + 1})
         )
     session.commit()
     return counted

@@ -14,10 +14,15 @@ REPORT_LIMIT = 20  # notes of each kind shown without --verbose
 @click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Replace DEST/articles and DEST/categories.yaml if they exist.")
-@click.option("--summaries/--no-summaries", default=True, show_default=True,
-              help="Give articles without a summary the start of their first paragraph.")
-@click.option("--verbose", "-v", is_flag=True,
-              help=f"List every file in the report, not the first {REPORT_LIMIT} of each kind.")
+@click.option(
+    "--summaries/--no-summaries",
+    default=True,
+    show_default=True,
+    help="Give articles without a summary the start of their first paragraph.",
+)
+@click.option(
+    "--verbose", "-v", is_flag=True, help=f"List every file in the report, not the first {REPORT_LIMIT} of each kind."
+)
 def import_content_command(src: Path, dest: Path, overwrite: bool, summaries: bool, verbose: bool) -> None:
     """Import Markdown articles with YAML front matter from another help center.
 

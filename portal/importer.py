@@ -53,7 +53,13 @@ _LANG_CODE = re.compile(r"[a-z]{2,3}(-[a-z0-9]{2,8})?")  # what the article load
 # Kinds of note: key -> (heading in the report, whether something was lost).
 SKIPPED, LINK, ANCHOR, HTML = "skipped", "link", "anchor", "html"
 RENAMED, ESCAPED, AS_TEXT, DATED, SUMMARY, LANG, OTHER = (
-    "renamed", "escaped", "as-text", "dated", "summary", "lang", "other",
+    "renamed",
+    "escaped",
+    "as-text",
+    "dated",
+    "summary",
+    "lang",
+    "other",
 )
 KINDS: dict[str, tuple[str, bool]] = {
     SKIPPED: ("Files not imported", True),
@@ -191,8 +197,11 @@ def _read_source(path: Path, rel: str, notes: list[Note]) -> Source | None:
     data, issues = load_yaml(split.meta, first_line=split.meta_line)
     if data is None:
         issue = issues[0] if issues else None
-        notes.append(Note(SKIPPED, rel, issue.line if issue else split.meta_line,
-                          issue.message if issue else "empty front matter"))
+        notes.append(
+            Note(
+                SKIPPED, rel, issue.line if issue else split.meta_line, issue.message if issue else "empty front matter"
+            )
+        )
         return None
     # What is left is a duplicate key: the value PyYAML kept (the last) is used.
     notes.extend(Note(OTHER, rel, issue.line, f"{issue.message}; the last value is used") for issue in issues)
@@ -729,8 +738,10 @@ def _check_destination(src: Path, dest: Path, overwrite: bool) -> None:
     existing = [p for p in (articles, dest / CATEGORIES_FILE) if p.is_file() or (p.is_dir() and any(p.iterdir()))]
     if existing and not overwrite:
         names = " and ".join(str(p) for p in existing)
-        raise ImportRefused(f"{names} already exist{'s' * (len(existing) == 1)}: import into an empty folder, "
-                            "or overwrite to replace them")
+        raise ImportRefused(
+            f"{names} already exist{'s' * (len(existing) == 1)}: import into an empty folder, "
+            "or overwrite to replace them"
+        )
     if existing and src.resolve().is_relative_to(articles.resolve()):
         raise ImportRefused(f"the source {src} is inside {articles}, which an overwrite would delete")
 
@@ -806,9 +817,7 @@ def _old_slugs(planned: list[Planned]) -> dict[str, str]:
     return old
 
 
-def _category_counts(
-    plan: Mapping[str, tuple[str, str]], converted: list[Converted]
-) -> dict[str, tuple[str, int]]:
+def _category_counts(plan: Mapping[str, tuple[str, str]], converted: list[Converted]) -> dict[str, tuple[str, int]]:
     """Slug → (title, articles), most articles first, then first appearance."""
     counts = Counter(item.meta["category"] for item in converted)
     titles = {slug: title for slug, title in plan.values()}
@@ -827,5 +836,11 @@ def _check_links(converted: list[Converted], planned: list[Planned], report: Imp
             continue  # no link the check could reject; parsing every body costs seconds
         for link in find_links(item.path, item.body, 1):
             if link.target not in paths and link.target.removeprefix("/articles/") not in slugs:
-                report.notes.append(Note(LINK, plan.source.path, 0,
-                                         f"the build will reject link '{unquote(link.href)}' (no such article)"))
+                report.notes.append(
+                    Note(
+                        LINK,
+                        plan.source.path,
+                        0,
+                        f"the build will reject link '{unquote(link.href)}' (no such article)",
+                    )
+                )

@@ -83,7 +83,6 @@ class Published:
             self._retired.remove((retired_at, old))
         self._snapshot, self._stamp = snapshot, stamp
 
-
     def close(self) -> None:
         """Close every open build (at shutdown, and between tests)."""
         with self._lock:

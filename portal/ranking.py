@@ -93,9 +93,7 @@ def leaders(scores: Mapping[str, float], limit: int, cap: int = 200) -> list[str
     return [k for k in positive if scores[k] >= cut][:cap]
 
 
-def popular(
-    items: Sequence[T], key: Callable[[T], str], scores: Mapping[str, float], limit: int
-) -> list[T]:
+def popular(items: Sequence[T], key: Callable[[T], str], scores: Mapping[str, float], limit: int) -> list[T]:
     """The ``limit`` most popular items that have net positive activity, most
     popular first; ties keep the given order. Empty when nothing has been viewed
     yet: callers show something else (the home page shows recently updated

@@ -6,72 +6,29 @@ search and read articles in threads and the index is rebuilt repeatedly.
 
 from __future__ import annotations
 
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from gunicorn_server import GUNICORN, serving
 
 from portal.build import build
 
-pytestmark = pytest.mark.skipif(shutil.which("gunicorn", path=str(Path(sys.executable).parent)) is None,
-                                reason="gunicorn is not installed (make test installs it)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "gunicorn exited")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
+pytestmark = pytest.mark.skipif(not GUNICORN.exists(), reason="gunicorn is not installed (make test installs it)")
 
 
 @pytest.fixture
 def server(content_dir: Path, built: Path, tmp_path: Path):
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_CONTENT_DIR": str(content_dir),
-        "PORTAL_INDEX_DIR": str(built),
-        "PORTAL_INSTANCE_DIR": str(tmp_path / "instance"),
-        "PORTAL_SECRET_KEY": "test",
+    settings = {
+        "CONTENT_DIR": str(content_dir),
+        "INDEX_DIR": str(built),
+        "INSTANCE_DIR": str(tmp_path / "instance"),
+        "SECRET_KEY": "test",
     }
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "3", "--threads", "2", "--bind", f"127.0.0.1:{port}", "portal:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base + "/", proc)
+    with serving(settings, workers=3, threads=2) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
 
 def test_requests_never_fail_while_the_index_is_rebuilt(server, content_dir, built):

@@ -11,11 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -24,6 +19,7 @@ from urllib.parse import quote
 import pytest
 import yaml
 from conftest import FAQ, GLOSSARY, article_text, write_file, write_site
+from gunicorn_server import GUNICORN, serving
 
 from portal import publish
 from portal.build import SEARCH_DIR, build
@@ -37,7 +33,7 @@ from portal.search.spelling import (
     read_frequencies,
     write_vocabulary,
 )
-from portal.search.synonyms import MAX_ADDED_TERMS, SYNONYM_WEIGHT, Alternative, SynonymTable, expand
+from portal.search.synonyms import SYNONYM_WEIGHT, Alternative, SynonymTable, expand
 
 EXTRA_ARTICLES = {
     "articles/hub/move-your-router.md": (
@@ -346,9 +342,16 @@ def test_expand_weights_and_bounds():
     # "hub OR router" adds "Harbor Hub" once.
     (group,) = expand(parse_query("hub OR router"), table)
     assert [a.terms[0].text for a in group] == ["hub", "router", "Harbor Hub"]
-    many = expand(parse_query(" ".join(["router"] * 50)), table)
-    assert len(many) == MAX_TERMS
-    assert sum(len(g) - 1 for g in many) == MAX_ADDED_TERMS
+    # Names added and terms typed stay within the query language's term limit,
+    # the first names typed served first.
+    few = expand(parse_query("router hub xylophone -zebra"), table)
+    assert [len(g) for g in few] == [3, 3, 1]
+    assert sum(len(g) for g in few) + 1 <= MAX_TERMS
+    some = expand(parse_query(" ".join(["router"] * 10)), table)
+    assert [len(g) - 1 for g in some] == [2, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert expand(parse_query(" ".join(["router"] * 50)), table) == tuple(
+        (Alternative((Term(("router",)),)),) for _ in range(MAX_TERMS)
+    )
 
 
 # --- through the site -------------------------------------------------------
@@ -387,52 +390,21 @@ def test_hostile_input_through_the_test_client(client, raw):
 # --- through gunicorn -------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(site, tmp_path_factory):
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if shutil.which("gunicorn", path=str(gunicorn.parent)) is None:
+    if not GUNICORN.exists():
         pytest.skip("gunicorn is not installed (pip install -e '.[serve]')")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_CONTENT_DIR": str(site[0]),
-        "PORTAL_INDEX_DIR": str(site[1]),
-        "PORTAL_INSTANCE_DIR": str(tmp_path_factory.mktemp("gunicorn-instance")),
-        "PORTAL_SECRET_KEY": "test",
+    settings = {
+        "CONTENT_DIR": str(site[0]),
+        "INDEX_DIR": str(site[1]),
+        "INSTANCE_DIR": str(tmp_path_factory.mktemp("gunicorn-instance")),
+        "SECRET_KEY": "test",
     }
-    proc = subprocess.Popen(
-        # gunicorn's default request-line limit (4,094 bytes) would answer the
-        # 10,000-character queries with its own 414 before the portal saw them;
-        # 0 lifts it (gunicorn still stops at 1 MB).
-        [str(gunicorn), "--workers", "2", "--limit-request-line", "0", "--bind", f"127.0.0.1:{port}",
-         "portal:create_app()"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.1)
+    # gunicorn's default request-line limit (4,094 bytes) would answer the
+    # 10,000-character queries with its own 414 before the portal saw them;
+    # 0 lifts it (gunicorn still stops at 1 MB).
+    with serving(settings, workers=2, args=["--limit-request-line", "0"]) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def fetch(url: str) -> tuple[int, bytes]:

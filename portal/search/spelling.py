@@ -1,4 +1,4 @@
-""""Did you mean": corrections drawn from the index's own vocabulary.
+""" "Did you mean": corrections drawn from the index's own vocabulary.
 
 The build writes every word of the indexed titles, tags, summaries and bodies
 (:func:`words_in`) with its document frequency next to the index

@@ -6,11 +6,13 @@ words or a quoted phrase that equals a whole name (ignoring case) becomes a
 choice between the words as typed and every other name of the term, so a
 customer who types "router" finds the articles that say "Harbor Hub".
 
-Bounds: names of at most :data:`MAX_NAME_WORDS` words, at most
-:data:`MAX_NAMES_PER_TERM` other names per match and :data:`MAX_ADDED_TERMS`
-added in a whole query, so a query of twelve glossary names stays about as
-cheap as twelve words and twelve phrases. Exclusions are not expanded:
-``-router`` removes what says "router", not every Hub article.
+Bounds: the limits of :mod:`portal.search.query` hold after expansion: the
+names added and the terms typed (exclusions included) together are at most
+``MAX_TERMS``, so the engine never sees a bigger query than a customer could
+type (the first names typed get their synonyms first); names have at most
+:data:`MAX_NAME_WORDS` words and a match adds at most
+:data:`MAX_NAMES_PER_TERM` names. Exclusions are not expanded: ``-router``
+removes what says "router", not every Hub article.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ Synonyms = Mapping[str, Mapping[str, Sequence[str]]]
 
 MAX_NAME_WORDS = 6
 MAX_NAMES_PER_TERM = 8
-MAX_ADDED_TERMS = MAX_TERMS
 # The words as typed weigh a little more than a synonym, so an article using the
 # customer's own word ranks above one that only uses another name for it.
 SYNONYM_WEIGHT = 0.8
@@ -82,7 +83,7 @@ def expand(query: UserQuery, table: SynonymTable) -> tuple[Group, ...]:
     """``query.groups`` with glossary names widened to all names of their term.
     Runs of single-word groups are matched longest first, as glossary links in
     articles are ("Harbor Hub" before "Hub")."""
-    budget = MAX_ADDED_TERMS
+    budget = max(0, MAX_TERMS - sum(len(group) for group in query.groups) - len(query.excluded))
     groups: list[Group] = []
     i = 0
     source = query.groups

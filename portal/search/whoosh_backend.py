@@ -239,11 +239,12 @@ class WhooshIndex:
         searcher = self._searcher()
         filter_q = _filter(filters)
         mask = _Or(excluded) if excluded else None
-        # optimize=False: score every match in one pass, which also counts them;
-        # with block skipping, the total shown to customers costs a second pass.
-        results = searcher.search(wq.And(compiled), limit=limit, filter=filter_q, mask=mask, optimize=False)
+        # The total shown to customers is exact: len() runs a counting pass.
+        # Not optimize=False: Whoosh still prunes OR branches that cannot reach
+        # the top N (Matcher.replace), so its one-pass count comes out short.
+        results = searcher.search(wq.And(compiled), limit=limit, filter=filter_q, mask=mask)
         if results.is_empty() and len(compiled) > 1:
-            return searcher.search(_Or(compiled), limit=limit, filter=filter_q, mask=mask, optimize=False), True
+            return searcher.search(_Or(compiled), limit=limit, filter=filter_q, mask=mask), True
         return results, False
 
     def _synonym_table(self, filters: Filters) -> SynonymTable:
@@ -329,7 +330,14 @@ def _alternative(alternative: Alternative) -> wq.Query | None:
 
 
 def _group(group: Group) -> wq.Query | None:
-    parts = [q for q in (_alternative(a) for a in group) if q is not None]
+    parts: list[wq.Query] = []
+    for query in (_alternative(a) for a in group):
+        # One flat OR of every name's per-field terms scores the same as an OR
+        # of ORs and was measured twice as fast for a word and its synonym.
+        if isinstance(query, _Or):
+            parts.extend(query.subqueries)
+        elif query is not None:
+            parts.append(query)
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else _Or(parts)

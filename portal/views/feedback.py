@@ -180,6 +180,4 @@ def csrf_failed(exc: CSRFError) -> Any:
 
 @bp.errorhandler(429)
 def too_many(exc: HTTPException) -> Any:
-    return _refused(
-        exc, "You've sent a lot of feedback in a short time. Please wait a minute, then send it again."
-    )
+    return _refused(exc, "You've sent a lot of feedback in a short time. Please wait a minute, then send it again.")

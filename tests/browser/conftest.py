@@ -11,12 +11,6 @@ use /usr/bin/chromium, which .ci/run installs from Debian.
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -24,6 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import pytest
 import yaml
 from conftest import GLOSSARY, write_site
+from gunicorn_server import GUNICORN, serving
 
 from portal.build import build
 
@@ -71,31 +66,11 @@ def _missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_until_up(url: str, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "gunicorn exited")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise TimeoutError(url)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """gunicorn on a free 127.0.0.1 port serving the fixture help centre (plus
     a Hebrew glossary term) with its own SQLite database; yields the base URL."""
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
+    if not GUNICORN.exists():
         _missing("gunicorn is not installed (make test installs it)")
     root = tmp_path_factory.mktemp("browser-site")
     content = write_site(root / "content")
@@ -104,36 +79,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     report = build(content, root / "index")
     assert not report.failed, [str(p) for p in report.problems]
-    port = _free_port()
-    env = {
-        **os.environ,
-        "PORTAL_CONTENT_DIR": str(content),
-        "PORTAL_INDEX_DIR": str(root / "index"),
-        "PORTAL_INSTANCE_DIR": str(root / "instance"),
-        "PORTAL_DATABASE_URL": f"sqlite:///{root / 'portal.sqlite3'}",
-        "PORTAL_SECRET_KEY": "test",
+    settings = {
+        "CONTENT_DIR": str(content),
+        "INDEX_DIR": str(root / "index"),
+        "INSTANCE_DIR": str(root / "instance"),
+        "DATABASE_URL": f"sqlite:///{root / 'portal.sqlite3'}",
+        "SECRET_KEY": "test",
     }
     # One worker (threads for the browser's parallel requests): the database is
     # migrated once, and rate limits counted in one place.
-    proc = subprocess.Popen(
-        [str(gunicorn), "--workers", "1", "--threads", "4", "--bind", f"127.0.0.1:{port}", "portal:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(base + "/", proc)
+    with serving(settings, workers=1, threads=4) as base:
         yield base
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stderr:
-            proc.stderr.close()
 
 
 @pytest.fixture(scope="session")
