@@ -8,6 +8,7 @@ that must never break a page (a failure is logged and the page goes on).
 from __future__ import annotations
 
 import datetime as dt
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
@@ -181,7 +182,17 @@ def count_view(kind: str, key: str) -> None:
 
 def popularity(kind: str) -> dict[str, float]:
     """Each item's popularity today (:func:`portal.ranking.popularity`); empty,
-    and logged, when the database cannot be read, so pages fall back to file order."""
+    and logged, when the database cannot be read, so pages fall back to file order.
+
+    Kept per process for ``RANKING_CACHE_SECONDS``: scoring reads up to
+    180 days of counters, which with a long history costs far more than the
+    page, and a ranking need not move with every single view.
+    """
+    cache: dict[str, tuple[float, dict[str, float]]] = current_app.extensions.setdefault("portal.popularity", {})
+    now = time.monotonic()
+    cached = cache.get(kind)
+    if cached and now - cached[0] < current_app.config["RANKING_CACHE_SECONDS"]:
+        return cached[1]
     today = visitors.today()
     try:
         activity = daily_activity(db.reader(), kind, today - dt.timedelta(days=ranking.WINDOW_DAYS))
@@ -189,4 +200,6 @@ def popularity(kind: str) -> dict[str, float]:
         db.reader().rollback()
         current_app.logger.warning("could not read %s popularity: %s", kind, exc)
         return {}
-    return {key: ranking.popularity(days, today) for key, days in activity.items()}
+    scores = {key: ranking.popularity(days, today) for key, days in activity.items()}
+    cache[kind] = (now, scores)
+    return scores

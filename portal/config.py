@@ -100,6 +100,13 @@ SETTINGS: tuple[Setting, ...] = (
         "SUPPORT_EMAIL", lambda s: "support@harborfibre.example", "Shown to customers as the way to reach a person."
     ),
     Setting(
+        "RANKING_CACHE_SECONDS",
+        lambda s: 300.0,
+        "How long each worker keeps the FAQ and popular-article rankings before scoring them again "
+        "from the view and vote counters (0: every request).",
+        float,
+    ),
+    Setting(
         "SITE_URL",
         lambda s: "",
         "The public address of the site (https://help.example.com), used for absolute URLs in the sitemap, "

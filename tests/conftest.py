@@ -272,6 +272,7 @@ def app(content_dir: Path, built: Path, tmp_path: Path):
             "INSTANCE_DIR": tmp_path / "instance",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
             "SECRET_KEY": "test",
+            "RANKING_CACHE_SECONDS": 0,  # rankings follow each vote at once
         }
     )
     yield app

@@ -405,3 +405,27 @@ def test_limits_can_be_shared_through_redis(content_dir, built, tmp_path):
     finally:
         app.extensions["portal.published"].close()
         db.database(app).dispose()
+
+
+def test_rankings_are_kept_per_worker_until_the_cache_expires(app, client, content_dir, built, write):
+    from portal.build import build
+
+    write(
+        content_dir,
+        "faq.yaml",
+        """\
+        - {question: Quiet account question, answer: B., category: account}
+        - {question: Popular account question, answer: C., category: account}
+        """,
+    )
+    assert not build(content_dir, built).failed
+    app.config["RANKING_CACHE_SECONDS"] = 3600
+    before = _faq_order(client.get("/faq").get_data(as_text=True))
+    assert before == ["quiet-account-question", "popular-account-question"]
+    for n in range(2):
+        visitor(app, f"198.51.100.{n}").post("/faq/popular-account-question/view")
+    assert _faq_order(client.get("/faq").get_data(as_text=True)) == before  # still the cached ranking
+    app.config["RANKING_CACHE_SECONDS"] = 0
+    assert _faq_order(client.get("/faq").get_data(as_text=True)) == [
+        "popular-account-question", "quiet-account-question"
+    ]
