@@ -26,6 +26,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = config.persisted_secret_key(instance)
 
     from portal import assets, cli, csrf, db, errors, published, ratelimit, security, views, visitors
+    from portal.tickets import sla
 
     published.init_app(app)
     assets.init_app(app)
@@ -35,6 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     ratelimit.init_app(app)
     visitors.init_app(app)
+    sla.init_app(app)
     views.init_app(app)
     cli.init_app(app)
     return app

@@ -70,6 +70,7 @@ def _identity(items: Iterable[Path]) -> Iterable[Path]:
 def check(content_dir: Path, strict: bool = False, progress: Progress = _identity) -> tuple[Site, BuildReport]:
     started = time.perf_counter()
     site, problems = load_site(content_dir, progress=progress)
+    problems += _sla_problems(content_dir, site)
     report = BuildReport(problems, _counts(site), strict=strict)
     report.seconds = time.perf_counter() - started
     return site, report
@@ -97,6 +98,7 @@ def build(
             cache = reader.cached_articles()
             reader.rollback()
         site, problems = load_site(content_dir, cache=cache, progress=progress)
+        problems += _sla_problems(content_dir, site)
         report = BuildReport(problems, _counts(site), strict=strict)
         if report.failed:
             report.seconds = time.perf_counter() - started
@@ -116,6 +118,14 @@ def build(
         report.build_dir = target
         report.seconds = time.perf_counter() - started
         return report
+
+
+def _sla_problems(content_dir: Path, site: Site) -> list[Problem]:
+    """``sla.yaml`` is read by the running site, not built; checked here so an
+    author hears of a mistake now rather than from a portal that will not start."""
+    from portal.tickets.sla import load_sla_file
+
+    return load_sla_file(Path(content_dir), frozenset(c.slug for c in site.categories))[1]
 
 
 def _reusable(build_dir: Path, backend: Backend) -> bool:

@@ -45,6 +45,62 @@ def _site_url(text: str) -> str:
     return text
 
 
+SMTP_SECURITY = ("none", "starttls", "ssl")
+SMTP_DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+def _smtp_security(text: str) -> str:
+    value = text.strip().lower()
+    if value not in SMTP_SECURITY:
+        raise ValueError(f"{PREFIX}SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, not {text!r}")
+    return value
+
+
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) < 65536:
+        raise ValueError(f"{PREFIX}SMTP_PORT must be a port number, not {text!r}")
+    return int(text)
+
+
+def _mail_from(text: str) -> str:
+    """One address, with or without a display name. Checked at start-up: a bad
+    sender would only show up later, as every email failing in the outbox."""
+    from email.headerregistry import Address
+    from email.utils import parseaddr
+
+    problem = f"{PREFIX}MAIL_FROM must be an address such as Help <help@example.com>, not {text!r}"
+    _name, addr = parseaddr(text)
+    if "@" not in addr or any(ch in text for ch in "\r\n"):
+        raise ValueError(problem)
+    try:
+        Address(addr_spec=addr)  # what a mail server would refuse
+    except Exception as exc:  # email.errors.HeaderParseError is not a ValueError
+        raise ValueError(problem) from exc
+    return text.strip()
+
+
+API_KEY_MIN_LENGTH = 16
+
+
+def _api_keys(text: str) -> tuple[str, ...]:
+    """The keys, checked at start-up: a short key can be guessed, and a typo
+    that leaves one empty must not turn into a key anyone can send."""
+    keys = tuple(key.strip() for key in text.split(",") if key.strip())
+    if any(len(key) < API_KEY_MIN_LENGTH for key in keys):
+        raise ValueError(f"{PREFIX}API_KEYS: each key must have at least {API_KEY_MIN_LENGTH} characters")
+    return keys
+
+
+def _rate_limit(text: str) -> str:
+    from limits import parse_many
+
+    try:
+        parse_many(text)
+    except ValueError as exc:
+        raise ValueError(f"{PREFIX}TICKET_RATE_LIMIT must look like '5 per minute; 30 per hour': {exc}") from exc
+    return text.strip()
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "INSTANCE_DIR",
@@ -110,8 +166,57 @@ SETTINGS: tuple[Setting, ...] = (
         "SITE_URL",
         lambda s: "",
         "The public address of the site (https://help.example.com), used for absolute URLs in the sitemap, "
-        "robots.txt, OpenSearch and canonical links. When unset, the address each request came to.",
+        "robots.txt, OpenSearch, canonical links and emails. When unset, the address each request came to "
+        "(emails: only a loopback one).",
         _site_url,
+    ),
+    # Tickets from customers (portal/views/tickets.py, POST /api/tickets).
+    Setting(
+        "API_KEYS",
+        lambda s: (),
+        "Comma-separated keys that may open tickets through POST /api/tickets, sent as "
+        "Authorization: Bearer KEY; at least 16 characters each. Empty: that endpoint answers 404.",
+        _api_keys,
+    ),
+    Setting(
+        "TICKET_RATE_LIMIT",
+        lambda s: "5 per minute; 30 per hour",
+        "How many tickets one client (IP address) may send through the form, and through the API, "
+        "in Flask-Limiter's notation. Raise it when many customers share one address.",
+        _rate_limit,
+    ),
+    # Outgoing email (portal/tickets/outbox.py): ticket acknowledgements, replies, surveys.
+    Setting(
+        "SMTP_HOST",
+        lambda s: "",
+        "The mail server that sends ticket emails. Empty: emails wait in the outbox (nothing is lost) "
+        "and flask --app portal send-mail says it is not configured.",
+    ),
+    Setting(
+        "SMTP_SECURITY",
+        lambda s: "none",
+        "none, starttls (upgrade the connection, usually port 587) or ssl (TLS from the start, usually 465).",
+        _smtp_security,
+    ),
+    Setting(
+        "SMTP_PORT",
+        lambda s: SMTP_DEFAULT_PORTS[s["SMTP_SECURITY"]],
+        "The mail server's port: 25, or 587 with starttls, 465 with ssl, unless set.",
+        _port,
+    ),
+    Setting("SMTP_USERNAME", lambda s: "", "User name for SMTP authentication; empty: no authentication."),
+    Setting("SMTP_PASSWORD", lambda s: "", "Password for SMTP authentication."),
+    Setting(
+        "SMTP_TIMEOUT",
+        lambda s: 30.0,
+        "Seconds to wait for the mail server before counting an attempt as failed.",
+        float,
+    ),
+    Setting(
+        "MAIL_FROM",
+        lambda s: f'"{s["SITE_NAME"]}" <{s["SUPPORT_EMAIL"]}>',
+        "The sender of ticket emails. Replies go to SUPPORT_EMAIL when it is a different address.",
+        _mail_from,
     ),
 )
 

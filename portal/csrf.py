@@ -21,7 +21,7 @@ from wtforms import ValidationError
 csrf = CSRFProtect()
 SIGNED_KEY = "_csrf_signed"
 
-__all__ = ["CSRFError", "csrf", "init_app", "make_private", "page_token"]
+__all__ = ["CSRFError", "csrf", "init_app", "make_private", "mark_personal", "page_token"]
 
 
 def page_token() -> str:
@@ -31,6 +31,7 @@ def page_token() -> str:
     page with a form would differ from the last and never get a 304; this keeps
     the first signature (valid as long as the session: no time limit) instead.
     """
+    mark_personal()
     if "portal_page_token" in g:  # a page with many forms (the FAQ) checks once
         return g.portal_page_token
     token = session.get(SIGNED_KEY)
@@ -42,6 +43,12 @@ def page_token() -> str:
     setattr(g, current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), token)
     g.portal_page_token = token
     return token
+
+
+def mark_personal() -> None:
+    """This response carries something of the visitor's own (a token bound to
+    their session): only their browser may store it."""
+    g.portal_personal = True
 
 
 def _still_valid(token: str) -> bool:
@@ -67,10 +74,14 @@ def init_app(app: Flask) -> None:
     # browsers get their 304s. The token is still bound to the session cookie.
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     csrf.init_app(app)
-    app.jinja_env.globals["csrf_token"] = page_token
+    # Flask-WTF registers a ``csrf_token`` context processor, which would win over
+    # a template global; a processor registered after it wins instead.
+    app.context_processor(lambda: {"csrf_token": page_token})
 
     @app.after_request
     def personal_pages_are_private(response: Response) -> Response:
-        if session.accessed:
+        # Not ``session.accessed``: Flask 3.1.3 sets it whenever the session proxy
+        # is touched, this check included, so every page would become private.
+        if g.get("portal_personal") or "Set-Cookie" in response.headers:
             make_private(response)
         return response

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,13 +73,30 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        _use_wal(cursor)
         cursor.execute("PRAGMA foreign_keys=ON")
         # Safe with WAL: a power cut may lose the last commits, never corrupt.
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
         cursor.close()
+
+
+def _use_wal(cursor: Any) -> None:
+    """Switch the database to WAL (a setting kept in the file, so this is a
+    no-op after the first time). The switch needs the database to itself, and
+    SQLite answers "database is locked" at once rather than waiting when other
+    connections are opening a new database at the same moment (workers
+    starting together), so it is retried for up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _sqlite_begin(connection: Connection) -> None:
@@ -146,7 +165,7 @@ def _close_sessions(_exc: BaseException | None = None) -> None:
 # SQLAlchemy alone, so a worker whose database is up to date never imports
 # Alembic (a third of start-up time); tests/test_db.py keeps it equal to the
 # head of portal/migrations/versions.
-LATEST_REVISION = "0001"
+LATEST_REVISION = "0002"
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.models import BODY_LENGTH, EMAIL_LENGTH, NAME_LENGTH, SUBJECT_LENGTH, TICKET_STATUSES
 from portal.search.engine import TYPES
+from portal.tickets.forms import ACCOUNT_LENGTH, MAX_REQUEST_BYTES, PRODUCTS
+from portal.tickets.reference import ALPHABET
 
 VERSION = "1.0.0"
 
@@ -123,6 +126,60 @@ SCHEMAS: dict[str, Any] = {
     ),
 }
 
+_ERROR_PROPERTIES = SCHEMAS["Error"]["properties"]
+_ONE_LINE = "One line: line breaks and control characters are refused."
+SCHEMAS["TicketRequest"] = {
+    "type": "object",
+    "description": "What the customer tells us; validated exactly as the web form at /tickets/new.",
+    "required": ["name", "email", "category", "subject", "description"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": NAME_LENGTH, "description": _ONE_LINE},
+        "email": {"type": "string", "format": "email", "maxLength": EMAIL_LENGTH, "description": "Where replies go."},
+        "category": {"type": "string", "description": "A category slug of the help center, such as billing."},
+        "subject": {"type": "string", "minLength": 1, "maxLength": SUBJECT_LENGTH, "description": _ONE_LINE},
+        "description": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": BODY_LENGTH,
+            "description": "What is happening, in the customer's words; line breaks are kept.",
+        },
+        "product": {"enum": ["", *PRODUCTS], "default": ""},
+        "account_number": {"type": "string", "maxLength": ACCOUNT_LENGTH, "default": ""},
+    },
+}
+SCHEMAS["TicketCreated"] = _closed(
+    {
+        "reference": {
+            "type": "string",
+            "pattern": f"^[{ALPHABET}]{{4}}-[{ALPHABET}]{{4}}$",
+            "description": "What the customer quotes by phone, mail or web; the last character is a check character.",
+        },
+        "status": {"enum": list(TICKET_STATUSES)},
+        "first_response_due": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When a person will have answered, from the SLA of the ticket's priority (UTC).",
+        },
+        "status_url": {
+            "type": "string",
+            "format": "uri",
+            "description": "Where the customer follows the ticket: a signed link, or the status lookup page.",
+        },
+    }
+)
+SCHEMAS["ValidationError"] = _closed(
+    {
+        **_ERROR_PROPERTIES,
+        "fields": {
+            "type": "object",
+            "description": "For each field that needs attention, messages that can be shown to a person.",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "The Error shape, with the fields that need attention.",
+)
+
 _NOT_BUILT = _error("The help center has not been built yet.")
 _OTHER = _error("Any other error, in the same shape.")
 
@@ -228,6 +285,47 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/tickets": {
+        "post": {
+            "operationId": "createTicket",
+            "summary": "Open a ticket for a customer",
+            "description": (
+                "For the company's app and chat widgets. The customer is emailed an acknowledgement with the "
+                "reference, as from the web form. Limited per client like the form (PORTAL_TICKET_RATE_LIMIT)."
+            ),
+            "security": [{"apiKey": []}],
+            "parameters": [
+                {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "description": (
+                        "Any unique string (1 to 255 visible ASCII characters), such as a UUID, to make retries safe: "
+                        "the same key with the same API key gives the ticket it opened first, with 200."
+                    ),
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            ],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TicketRequest")}}},
+            "responses": {
+                "201": _json(_ref("TicketCreated"), "The ticket was opened."),
+                "200": _json(_ref("TicketCreated"), "A repeated Idempotency-Key: the ticket it opened."),
+                "400": _error("The body is not a JSON object, or the Idempotency-Key is malformed."),
+                "401": {
+                    **_error("No API key, or a key this site does not know."),
+                    "headers": {"WWW-Authenticate": {"schema": {"type": "string"}, "required": True}},
+                },
+                "404": _error("Opening tickets by API is not enabled on this site (no API keys configured)."),
+                "413": _error(f"The body is larger than {MAX_REQUEST_BYTES // 1024} KiB."),
+                "422": _json(
+                    _ref("ValidationError"),
+                    "Fields need attention (messages per field), or the Idempotency-Key was used for another ticket.",
+                ),
+                "429": _error("Too many tickets from this client in a short time."),
+                "503": _error("Not built yet, or the ticket could not be stored just now: retry with the same key."),
+                "default": _OTHER,
+            },
+        }
+    },
     "/api/openapi.json": {
         "get": {
             "operationId": "openapi",
@@ -243,13 +341,22 @@ DOCUMENT: dict[str, Any] = {
         "title": "Help center API",
         "version": VERSION,
         "description": (
-            "Read-only JSON for the help center: search, title suggestions and articles. "
-            "Errors from any /api/ URL share one shape (Error)."
+            "JSON for the help center: search, title suggestions and articles (read-only), and opening "
+            "tickets (with an API key). Errors from any /api/ URL share one shape (Error)."
         ),
         "license": {"name": "MIT", "identifier": "MIT"},
     },
     "paths": PATHS,
-    "components": {"schemas": SCHEMAS},
+    "components": {
+        "schemas": SCHEMAS,
+        "securitySchemes": {
+            "apiKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "One of the keys the operator set in PORTAL_API_KEYS: Authorization: Bearer <key>.",
+            }
+        },
+    },
 }
 
 

@@ -7,14 +7,21 @@ Tests that need broken content start from ``content_dir``, plant a file with
 
 from __future__ import annotations
 
+import os
 import textwrap
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 
 from portal.build import build
+
+POSTGRES_ADMIN_URL = os.environ.get("PORTAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 CATEGORIES = [
     {"slug": "account", "title": "Account & sign-in", "description": "Passwords and sign-in.", "icon": "🔑"},
@@ -285,3 +292,50 @@ def app(content_dir: Path, built: Path, tmp_path: Path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def app_on_shared_build(shared_build: Path, tmp_path: Path):
+    """The site on the build shared by the whole run, with a database of its
+    own: for tests that change no content, quicker than building it per test."""
+    from portal import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": shared_build.parent / "content",
+            "INDEX_DIR": shared_build,
+            "INSTANCE_DIR": tmp_path / "instance",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+            "SECRET_KEY": "test",
+            "RANKING_CACHE_SECONDS": 0,
+        }
+    )
+    yield app
+    app.extensions["portal.published"].close()
+    app.extensions["portal.db"].dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards. Skipped when no
+    server answers at 127.0.0.1:5432, except in CI, where that is a failure."""
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        try:
+            with admin.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            if os.environ.get("CI") == "true":
+                raise
+            pytest.skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
+        name = f"portal_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()

@@ -172,17 +172,35 @@ def test_article_pages_are_cacheable(client):
     assert response.cache_control.public or response.cache_control.private
 
 
-def test_a_fresh_csrf_token_does_not_change_the_etag(client, monkeypatch):
-    """Flask-WTF signs the token with the time on every render; the page is the
-    same page, and the token in the browser's copy still works."""
+def test_a_page_keeps_its_csrf_token_and_etag_from_one_render_to_the_next(client, monkeypatch):
+    """Flask-WTF signs a fresh token with the time on every render; the portal
+    keeps the session's first one, so the page stays the same page (one ETag,
+    a 304 for the browser's copy) and the token in that copy still works."""
     ticks = iter(range(1_900_000_000, 1_900_001_000, 60))
     monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: next(ticks))
     first = client.get(ARTICLE)
     second = client.get(ARTICLE)
     tokens = [re.findall(r'name="csrf_token" value="([^"]+)"', r.get_data(as_text=True)) for r in (first, second)]
-    assert tokens[0] and tokens[0] != tokens[1]
+    assert tokens[0] and tokens[0] == tokens[1]
     assert first.headers["ETag"] == second.headers["ETag"]
     assert client.get(ARTICLE, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+@pytest.mark.parametrize("url", ["/", "/categories/account", "/glossary", "/troubleshoot", "/api/openapi.json"])
+def test_pages_without_anything_personal_stay_shareable(client, url):
+    """Only a page carrying the visitor's own token or cookie is private: the
+    rest may be kept by shared caches, and do not vary by cookie."""
+    response = client.get(url, headers={"User-Agent": "Mozilla/5.0"})
+    assert response.status_code == 200
+    assert not response.cache_control.private
+    assert "Cookie" not in response.headers.get("Vary", "")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_page_with_the_visitors_token_is_private(client):
+    response = client.get(ARTICLE, headers={"User-Agent": "Mozilla/5.0"})
+    assert 'name="csrf_token"' in response.get_data(as_text=True)
+    assert response.cache_control.private and not response.cache_control.public
 
 
 def test_conditional_get_gives_304_with_the_same_etag(client):

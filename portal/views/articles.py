@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 from portal import activity
 from portal.caching import ARTICLE_MAX_AGE, conditional
 from portal.published import current
+from portal.tickets import context
 from portal.views.helpers import categories_by_slug, category_or_404, direction
 
 bp = Blueprint("articles", __name__)
@@ -48,4 +49,7 @@ def article(slug: str) -> Response:
         related=catalog.articles(list(page.related)),
         translations=[t for t in catalog.translations(page) if t.slug != page.slug],
     )
+    # After rendering: the vote form has put the visitor in a session (the page
+    # is private anyway), so even a first visit's reading is passed on.
+    context.record_article(page.slug)
     return conditional(html, last_modified=page.updated, max_age=ARTICLE_MAX_AGE)

@@ -9,6 +9,7 @@ from portal.published import current
 from portal.search import Filters, Results, parse_query
 from portal.search.engine import TYPES
 from portal.search.query import clean_text
+from portal.tickets import context
 from portal.views.helpers import categories_by_slug, int_arg
 
 bp = Blueprint("search", __name__)
@@ -34,6 +35,7 @@ def _run() -> tuple[str, Filters, Results]:
 @bp.get("/search")
 def search() -> str:
     text, filters, results = _run()
+    context.record_search(text, results.total)  # passed on if a ticket follows (private only for a session)
     snapshot = current()
     return render_template(
         "search/results.html",

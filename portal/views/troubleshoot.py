@@ -9,64 +9,148 @@ from __future__ import annotations
 from itertools import groupby
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from portal.content.trees import NOT_SOLVED
-from portal.published import current
+from portal import tree_analytics, tree_walk
+from portal.published import Snapshot, current
+from portal.tree_diagram import mermaid, outline
+from portal.tree_svg import svg, svg_document
 from portal.views.helpers import categories_by_slug, direction
 
 bp = Blueprint("troubleshoot", __name__)
-MAX_ANSWERS = 50
+
+
+# Names of the languages trees are written in, in that language, for the list
+# of troubleshooters (English needs no label there).
+LANGUAGE_NAMES = {"he": "עברית", "fa": "فارسی", "ar": "العربية"}
 
 
 @bp.get("/troubleshoot")
 def index() -> str:
+    """Every tree, grouped by category in the help centre's order; within a
+    category English trees first, then by title."""
     snapshot = current()
     categories = categories_by_slug(snapshot)
+    order = {slug: c.get("order", 999) for slug, c in categories.items()}
     trees = sorted(
-        snapshot.catalog.collection("trees"), key=lambda t: categories.get(t["category"], {}).get("order", 999)
+        snapshot.catalog.collection("trees"),
+        key=lambda t: (order.get(t["category"], 999), t["category"], t["lang"] != "en", t["title"]),
     )
     groups = [
         (categories.get(cat, {"title": cat}), list(items)) for cat, items in groupby(trees, key=lambda t: t["category"])
     ]
-    return render_template("troubleshoot/index.html", groups=groups)
+    return render_template(
+        "troubleshoot/index.html",
+        groups=groups,
+        steps={t["id"]: tree_walk.longest_remaining(t, t["start"]) for t in trees},
+        language_names=LANGUAGE_NAMES,
+        direction=direction,
+    )
 
 
-def follow(tree: dict[str, Any], answers: list[str]) -> tuple[list[dict[str, Any]], str, bool]:
-    """Walk ``answers`` through the tree. Returns the steps taken (node, chosen
-    option), the node reached, and whether an answer had to be dropped because
-    it no longer exists (a stale or edited URL)."""
-    nodes = tree["nodes"]
-    current_id = tree["start"]
-    steps: list[dict[str, Any]] = []
-    for answer in answers[:MAX_ANSWERS]:
-        node = nodes[current_id]
-        option = next((o for o in node["options"] if o["id"] == answer), None)
-        if option is None and answer == NOT_SOLVED and node["if_not_solved"]:
-            option = {"id": NOT_SOLVED, "label": "Still not working", "next": node["if_not_solved"]}
-        if option is None:
-            return steps, current_id, True
-        steps.append({"node": node, "node_id": current_id, "option": option})
-        current_id = option["next"]
-    return steps, current_id, False
+def find_tree(tree_id: str) -> dict[str, Any]:
+    tree = next((t for t in current().catalog.collection("trees") if t["id"] == tree_id), None)
+    if tree is None:
+        abort(404)
+    return tree
 
 
 @bp.get("/troubleshoot/<tree_id>")
 def walk(tree_id: str) -> str:
-    tree = next((t for t in current().catalog.collection("trees") if t["id"] == tree_id), None)
-    if tree is None:
-        abort(404)
-    answers = [a for a in request.args.get("a", "").split(".") if a]
-    steps, node_id, stale = follow(tree, answers)
-    outcome = request.args.get("outcome", "")
+    """One step of a walk, from the answers in the URL (``a``, ``outcome``).
+
+    :raise 404: no tree of that id. Answers that no longer fit never fail: the
+    walk stops at the last valid step and says so.
+    """
+    snapshot = current()
+    tree = find_tree(tree_id)
+    answers = tree_walk.parse_answers(request.args.get("a", ""))
+    state = tree_walk.follow(tree, answers, request.args.get("outcome", ""))
+    tree_analytics.record(tree, state)
+    node = tree["nodes"][state.node_id]
     return render_template(
         "troubleshoot/walk.html",
         tree=tree,
         dir=direction(tree["lang"]),
-        steps=steps,
-        node=tree["nodes"][node_id],
-        node_id=node_id,
-        trail=[s["option"]["id"] for s in steps],
-        stale=stale,
-        outcome=outcome if outcome in ("solved", "not-solved") else "",
+        walk=state,
+        node=node,
+        progress=tree_walk.progress(tree, state),
+        articles=_articles(snapshot, node["articles"]),
+        option_links={o["id"]: _option_links(snapshot, tree["lang"], o) for o in node["options"]},
+        transcript=tree_walk.transcript(tree, state) if state.escalated else None,
+        ticket_url=tree_walk.ticket_url(state),
     )
+
+
+def _articles(snapshot: Snapshot, slugs: list[str]) -> list[dict[str, str]]:
+    """Linked articles by title; a slug missing from this build is left out
+    (the build checks links, so only a build mid-switch could miss one)."""
+    found = snapshot.catalog.articles(list(slugs)) if slugs else []
+    return [{"title": a.title, "url": url_for("articles.article", slug=a.slug), "lang": a.lang} for a in found]
+
+
+def _option_links(snapshot: Snapshot, lang: str, option: dict[str, Any]) -> list[dict[str, str]]:
+    """The articles and glossary terms an option links, for a discreet line beside it."""
+    links = [{**a, "kind": "article"} for a in _articles(snapshot, option["articles"])]
+    if option["glossary"]:
+        terms = {
+            name.casefold(): term
+            for term in snapshot.catalog.collection("glossary")
+            if term["lang"] == lang
+            for name in (term["term"], *term["aliases"])
+        }
+        for name in option["glossary"]:
+            term = terms.get(name.casefold())
+            if term:
+                links.append(
+                    {
+                        "title": name,
+                        "url": url_for("glossary.index", lang=None if lang == "en" else lang, _anchor=term["id"]),
+                        "definition": term["definition"]["text"],
+                        "kind": "term",
+                    }
+                )
+    return links
+
+
+@bp.get("/troubleshoot/<tree_id>/diagram")
+def diagram(tree_id: str) -> str:
+    """For authors: the tree drawn as customers walk it (an inline SVG), with its
+    nodes and edges as lists (the drawing's text alternative) and downloads.
+
+    :raise 404: no tree of that id.
+    """
+    tree = find_tree(tree_id)
+    rtl = direction(tree["lang"]) == "rtl"
+    nodes, edges = outline(tree, rtl=rtl)
+    return render_template(
+        "troubleshoot/diagram.html",
+        tree=tree,
+        dir=direction(tree["lang"]),
+        drawing=svg(tree, rtl=rtl),
+        source=mermaid(tree),
+        nodes=nodes,
+        edges=edges,
+        by_ref={n.ref: n for n in nodes},
+    )
+
+
+# A downloaded drawing opened on its own is a document of our origin: it needs
+# nothing, so it may load and run nothing.
+SVG_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+
+@bp.get("/troubleshoot/<tree_id>/diagram.svg")
+def diagram_svg(tree_id: str) -> Response:
+    """The drawing as an SVG file. :raise 404: no tree of that id."""
+    tree = find_tree(tree_id)
+    response = Response(svg_document(tree, rtl=direction(tree["lang"]) == "rtl"), mimetype="image/svg+xml")
+    response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
+
+
+@bp.get("/troubleshoot/<tree_id>/diagram.mmd")
+def diagram_source(tree_id: str) -> Response:
+    """The Mermaid ``flowchart`` text, for authors who keep diagrams in Mermaid.
+    :raise 404: no tree of that id."""
+    return Response(mermaid(find_tree(tree_id)), mimetype="text/plain")
