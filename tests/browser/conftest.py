@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -66,29 +67,40 @@ def _missing(reason: str) -> NoReturn:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """gunicorn on a free 127.0.0.1 port serving the fixture help centre (plus
-    a Hebrew glossary term) with its own SQLite database; yields the base URL."""
-    if not GUNICORN.exists():
-        _missing("gunicorn is not installed (make test installs it)")
-    root = tmp_path_factory.mktemp("browser-site")
-    content = write_site(root / "content")
-    (content / "glossary.yaml").write_text(
-        yaml.safe_dump([*GLOSSARY, HEBREW_TERM], allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
+def built_site(content: Path, root: Path) -> dict[str, str]:
+    """``content`` built under ``root``, and the settings that serve it with a
+    database of its own."""
     report = build(content, root / "index")
     assert not report.failed, [str(p) for p in report.problems]
-    settings = {
+    return {
         "CONTENT_DIR": str(content),
         "INDEX_DIR": str(root / "index"),
         "INSTANCE_DIR": str(root / "instance"),
         "DATABASE_URL": f"sqlite:///{root / 'portal.sqlite3'}",
         "SECRET_KEY": "test",
     }
-    # One worker (threads for the browser's parallel requests): the database is
-    # migrated once, and rate limits counted in one place.
+
+
+@contextmanager
+def serving_site(settings: dict[str, str]) -> Iterator[str]:
+    """gunicorn on a free 127.0.0.1 port serving ``settings``; yields the base URL.
+    One worker (threads for the browser's parallel requests): the database is
+    migrated once, and rate limits counted in one place."""
+    if not GUNICORN.exists():
+        _missing("gunicorn is not installed (make test installs it)")
     with serving(settings, workers=1, threads=4) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture help centre (plus a Hebrew glossary term), served."""
+    root = tmp_path_factory.mktemp("browser-site")
+    content = write_site(root / "content")
+    (content / "glossary.yaml").write_text(
+        yaml.safe_dump([*GLOSSARY, HEBREW_TERM], allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    with serving_site(built_site(content, root)) as base:
         yield base
 
 

@@ -20,11 +20,9 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from gunicorn_server import GUNICORN, free_port, serving
+from gunicorn_server import free_port
 
-from portal.build import build
-
-from .conftest import PHONE, _missing
+from .conftest import PHONE, _missing, built_site, serving_site
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DESKTOP = {"width": 1280, "height": 800}
@@ -85,24 +83,13 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 def settings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The repository's content (its sample trees and sla.yaml), built, with a
     database of its own."""
-    root = tmp_path_factory.mktemp("browser-journey")
-    report = build(REPO_ROOT, root / "index")
-    assert not report.failed, [str(p) for p in report.problems]
-    return {
-        "CONTENT_DIR": str(REPO_ROOT),
-        "INDEX_DIR": str(root / "index"),
-        "INSTANCE_DIR": str(root / "instance"),
-        "DATABASE_URL": f"sqlite:///{root / 'portal.sqlite3'}",
-        "SECRET_KEY": "test",
-    }
+    return built_site(REPO_ROOT, tmp_path_factory.mktemp("browser-journey"))
 
 
 @pytest.fixture(scope="module")
 def server(settings: dict[str, str]) -> Iterator[str]:
     """gunicorn serving ``settings``; the browser's contexts use it as base URL."""
-    if not GUNICORN.exists():
-        _missing("gunicorn is not installed (make test installs it)")
-    with serving(settings, workers=1, threads=4) as base:
+    with serving_site(settings) as base:
         yield base
 
 

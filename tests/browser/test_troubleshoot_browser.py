@@ -10,32 +10,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from gunicorn_server import GUNICORN, serving
 
-from portal.build import build
-
-from .conftest import PHONE
+from .conftest import PHONE, built_site, serving_site
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """gunicorn serving the repository's content (its sample trees and the
-    articles they link), built into a temporary index."""
-    if not GUNICORN.exists():
-        pytest.skip("gunicorn is not installed (make test installs it)")
-    root = tmp_path_factory.mktemp("browser-repo-site")
-    report = build(REPO_ROOT, root / "index")
-    assert not report.failed, [str(p) for p in report.problems]
-    settings = {
-        "CONTENT_DIR": str(REPO_ROOT),
-        "INDEX_DIR": str(root / "index"),
-        "INSTANCE_DIR": str(root / "instance"),
-        "DATABASE_URL": f"sqlite:///{root / 'portal.sqlite3'}",
-        "SECRET_KEY": "test",
-    }
-    with serving(settings, workers=1, threads=4) as base:
+    """The repository's own content (its sample trees and the articles they
+    link), served."""
+    with serving_site(built_site(REPO_ROOT, tmp_path_factory.mktemp("browser-repo-site"))) as base:
         yield base
 
 
