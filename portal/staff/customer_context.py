@@ -15,25 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from portal.tickets.context import ArticleRead, Search
+
 MAX_ITEMS = 50
 MAX_TEXT = 500
 KNOWN = ("searches", "articles", "tree")
-
-
-@dataclass(frozen=True)
-class Search:
-    """A search made during the visit and how many results it found (None: not recorded)."""
-
-    query: str
-    results: int | None
-
-
-@dataclass(frozen=True)
-class Viewed:
-    """An article read during the visit: its slug and, when recorded, its title."""
-
-    slug: str
-    title: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +40,7 @@ class TreeTranscript:
 @dataclass(frozen=True)
 class CustomerContext:
     searches: tuple[Search, ...]
-    articles: tuple[Viewed, ...]
+    articles: tuple[ArticleRead, ...]
     tree: TreeTranscript | None
     other: tuple[tuple[str, str], ...]  # keys no channel documents, shown as text
 
@@ -95,14 +81,14 @@ def _search(item: Any) -> Search | None:
     return None
 
 
-def _viewed(item: Any) -> Viewed | None:
+def _viewed(item: Any) -> ArticleRead | None:
     if isinstance(item, str):
-        return Viewed(_text(item, 200), "") if item.strip() else None
+        return ArticleRead(_text(item, 200), "") if item.strip() else None
     if isinstance(item, Mapping):
         slug = _text(_first(item, "slug", "key", "id"), 200)
         title = _text(_first(item, "title"))
         if slug or title:
-            return Viewed(slug, title)
+            return ArticleRead(slug, title)
     return None
 
 

@@ -40,12 +40,17 @@ BUDGET = 1200  # bytes of ASCII-escaped JSON per list, as Flask serialises the s
 
 @dataclass(frozen=True)
 class Search:
+    """A search made during the visit, and how many results it found (``None``
+    when a ticket's context, read back for staff, did not say)."""
+
     query: str
-    results: int
+    results: int | None
 
 
 @dataclass(frozen=True)
 class ArticleRead:
+    """An article read during the visit: its slug and, when known, its title."""
+
     slug: str
     title: str
 
