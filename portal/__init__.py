@@ -25,9 +25,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.persisted_secret_key(instance)
 
-    from portal import assets, cli, csrf, db, errors, published, ratelimit, security, views, visitors
+    from portal import assets, cli, csrf, db, errors, i18n, published, ratelimit, security, views, visitors
     from portal.tickets import sla
 
+    i18n.init_app(app)
     published.init_app(app)
     assets.init_app(app)
     errors.init_app(app)

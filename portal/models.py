@@ -218,6 +218,7 @@ class Ticket(Base):
         CheckConstraint(f"priority IN {PRIORITIES!r}", name="priority"),
         CheckConstraint(f"channel IN {CHANNELS!r}", name="channel"),
         CheckConstraint("csat_score BETWEEN 1 AND 5", name="csat_score"),
+        CheckConstraint("nps_score BETWEEN 0 AND 10", name="nps_score"),
         Index("ix_tickets_status_created", "status", "created"),
     )
 
@@ -247,6 +248,7 @@ class Ticket(Base):
     csat_score: Mapped[int | None] = mapped_column(SmallInteger)
     csat_comment: Mapped[str | None] = mapped_column(String(MISSING_LENGTH))
     csat_at: Mapped[dt.datetime | None] = mapped_column(DateTime())
+    nps_score: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class TicketMessage(Base):
@@ -302,3 +304,68 @@ class SuggestionOpened(Base):
     slug: Mapped[str] = mapped_column(String(KEY_LENGTH))
     created: Mapped[dt.datetime] = mapped_column(DateTime())
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
+
+
+# Insights ------------------------------------------------------------------------
+
+EVENT_KINDS = ("view", "vote", "search", "open", "suggest", "suggest_open", "tree_start", "tree_outcome", "ticket")
+DETAIL_LENGTH = 200
+
+
+class Event(Base):
+    """One thing a visitor did, for the insights reports (:mod:`portal.insights`).
+
+    ``visit`` is a keyed hash of (visitor, UTC day): it ties one visitor's
+    events on one day together and changes at midnight, so no row can follow a
+    person from day to day; staff-opened and API tickets have ``""``. No column
+    holds an IP address, a cookie value or an email: typed text (search
+    queries) is redacted before it is stored. ``subject``, ``detail`` and
+    ``value`` mean what :data:`portal.insights.events.KINDS` documents for each
+    ``kind``. Rows older than the retention period are deleted once their day
+    has been rolled up into :class:`EventDay`.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (
+        CheckConstraint(f"kind IN {EVENT_KINDS!r}", name="kind"),
+        Index("ix_events_at_kind", "at", "kind"),
+        Index("ix_events_visit", "visit"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime())
+    visit: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(KEY_LENGTH), default="")
+    detail: Mapped[str] = mapped_column(String(DETAIL_LENGTH), default="")
+    lang: Mapped[str] = mapped_column(String(16), default="")
+    category: Mapped[str] = mapped_column(String(KEY_LENGTH), default="")
+    value: Mapped[int | None] = mapped_column(Integer)
+
+
+class EventDay(Base):
+    """A day's events, counted: one row per (day, metric, subject, detail, lang,
+    category). Complete days are rolled up from :class:`Event` once, and the
+    reports read these rows, so the raw events can be deleted after the
+    retention period without changing a figure."""
+
+    __tablename__ = "event_days"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    detail: Mapped[str] = mapped_column(String(DETAIL_LENGTH), primary_key=True)
+    lang: Mapped[str] = mapped_column(String(16), primary_key=True)
+    category: Mapped[str] = mapped_column(String(KEY_LENGTH), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class EventRollup(Base):
+    """The days already rolled up into :class:`EventDay` (each exactly once:
+    the primary key makes a second worker's attempt fail and roll back)."""
+
+    __tablename__ = "event_rollups"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    rolled_at: Mapped[dt.datetime] = mapped_column(DateTime())
