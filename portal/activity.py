@@ -22,14 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal import db, ranking, visitors
+from portal.i18n import LazyText, lazy_gettext
+from portal.insights.events import redact
 from portal.models import MISSING_LENGTH, DailyViews, ViewSeen, Vote
 
-# The boxes a "No" voter may tick, as stored code → label customers read.
-REASONS: dict[str, str] = {
-    "steps-failed": "The steps didn't work",
-    "not-what-i-wanted": "It's not what I was looking for",
-    "hard-to-understand": "It was hard to understand",
-    "out-of-date": "It's out of date",
+# The boxes a "No" voter may tick, as stored code → label customers read (in
+# their language; the codes are what is stored and counted).
+REASONS: dict[str, LazyText] = {
+    "steps-failed": lazy_gettext("The steps didn't work"),
+    "not-what-i-wanted": lazy_gettext("It's not what I was looking for"),
+    "hard-to-understand": lazy_gettext("It was hard to understand"),
+    "out-of-date": lazy_gettext("It's out of date"),
 }
 # Control characters other than line breaks and tabs, lone surrogates and the
 # like are dropped from comments: PostgreSQL refuses NUL, and none of it is text.
@@ -89,10 +92,13 @@ def _insert(session: Session, table: Any) -> Any:
 def record_vote(
     session: Session, kind: str, key: str, lang: str, visitor: str, ballot: Ballot, now: dt.datetime
 ) -> None:
-    """Store the ballot, replacing this visitor's earlier vote on the item."""
+    """Store the ballot, replacing this visitor's earlier vote on the item. The
+    comment is redacted first (:func:`portal.insights.events.redact`): the
+    insights show it to staff, and no one needs a customer's email or card
+    number there."""
     values = {
         "helpful": ballot.helpful,
-        "missing": ballot.missing or None,
+        "missing": redact(ballot.missing)[:MISSING_LENGTH].strip() or None,
         "reasons": ",".join(ballot.reasons),
         "lang": lang,
         "created": now,

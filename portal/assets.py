@@ -11,6 +11,8 @@ from pathlib import Path
 
 from flask import Flask, Response, request, url_for
 
+from portal import i18n
+
 YEAR = 365 * 24 * 3600
 
 
@@ -23,7 +25,9 @@ def init_app(app: Flask) -> None:
     }
 
     def asset_url(name: str) -> str:
-        return url_for("static", filename=name, v=fingerprints.get(name))
+        # One address in every interface language, so a browser caches each file once.
+        url = url_for("static", filename=name, v=fingerprints.get(name))
+        return i18n.site_root() + url.removeprefix(request.script_root)
 
     @app.after_request
     def cache_assets(response: Response) -> Response:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,9 @@ from portal import catalog as catalog_module
 from portal import publish
 from portal.catalog import CatalogWriter
 from portal.content import Problem, Site, load_site
-from portal.content.articles import Article, internal_link
+from portal.content.articles import Article, image_target, internal_link
+from portal.content.drafts import DRAFTS, draft_problems, draft_slugs, without_drafts
+from portal.content.images import IMAGES_DIR, ImageFile, check_images, image_url
 from portal.content.problems import WARNING, errors
 from portal.content.site import FAQ_FILE, GLOSSARY_FILE
 from portal.content.trees import Tree
@@ -45,6 +48,7 @@ class BuildReport:
     seconds: float = 0.0
     build_dir: Path | None = None
     strict: bool = False
+    images: int = 0  # image files new in this build (the others come from the previous one)
 
     @property
     def failed(self) -> bool:
@@ -71,6 +75,7 @@ def check(content_dir: Path, strict: bool = False, progress: Progress = _identit
     started = time.perf_counter()
     site, problems = load_site(content_dir, progress=progress)
     problems += _sla_problems(content_dir, site)
+    problems += _image_and_draft_checks(content_dir, site)[1]
     report = BuildReport(problems, _counts(site), strict=strict)
     report.seconds = time.perf_counter() - started
     return site, report
@@ -83,9 +88,12 @@ def build(
     strict: bool = False,
     progress: Progress = _identity,
     backend: Backend | None = None,
+    drafts: bool = False,
 ) -> BuildReport:
     """Build and publish. Raises :class:`portal.publish.BuildLocked` when another
-    build is running; reports content problems in the returned report."""
+    build is running; reports content problems in the returned report.
+    ``drafts`` publishes draft articles too (``flask preview``, into its own
+    index directory); a normal build leaves them out."""
     started = time.perf_counter()
     backend = backend or default_backend()
     with publish.build_lock(index_root):
@@ -99,6 +107,10 @@ def build(
             reader.rollback()
         site, problems = load_site(content_dir, cache=cache, progress=progress)
         problems += _sla_problems(content_dir, site)
+        images, more = _image_and_draft_checks(content_dir, site)
+        problems += more
+        if not drafts:
+            site = without_drafts(site)
         report = BuildReport(problems, _counts(site), strict=strict)
         if report.failed:
             report.seconds = time.perf_counter() - started
@@ -109,7 +121,8 @@ def build(
             if reusable:
                 shutil.copy2(previous / catalog_module.FILENAME, target / catalog_module.FILENAME)
                 shutil.copytree(previous / SEARCH_DIR, target / SEARCH_DIR)
-            _write(site, target, reusable, backend, report)
+            _write(site, target, reusable, backend, report, images)
+            report.images = _publish_images(content_dir, site, images, previous if reusable else None, target)
         except BaseException:
             shutil.rmtree(target, ignore_errors=True)
             raise
@@ -126,6 +139,50 @@ def _sla_problems(content_dir: Path, site: Site) -> list[Problem]:
     from portal.tickets.sla import load_sla_file
 
     return load_sla_file(Path(content_dir), frozenset(c.slug for c in site.categories))[1]
+
+
+def _image_and_draft_checks(content_dir: Path, site: Site) -> tuple[dict[str, ImageFile], list[Problem]]:
+    """Images (they are files beside the articles, read here rather than by the
+    loader) and references from published content to drafts."""
+    images, problems = check_images(content_dir, site.articles)
+    return images, problems + draft_problems(site)
+
+
+def _image_names(article: Article, images: Mapping[str, ImageFile]) -> list[str]:
+    # Part of an article's render key: a changed image file changes its page.
+    return [images[i.target].name if i.target in images else "" for i in article.images]
+
+
+def _image_resolver(path: str, images: Mapping[str, ImageFile]) -> Callable[[str], str | None]:
+    def resolve(src: str) -> str | None:
+        image = images.get(image_target(path, src))
+        return image_url(image.name) if image else None
+
+    return resolve
+
+
+def _publish_images(
+    content_dir: Path, site: Site, images: Mapping[str, ImageFile], previous: Path | None, target: Path
+) -> int:
+    """Put every image the published articles show into the build under its
+    fingerprinted name; returns how many were new. A name is a hash of the
+    bytes, so a file of the same name in the previous build is the same image:
+    it is linked, not copied."""
+    used = {images[i.target] for a in site.articles for i in a.images if i.target in images}
+    folder = target / IMAGES_DIR
+    folder.mkdir(exist_ok=True)
+    new = 0
+    for image in sorted(used, key=lambda i: i.name):
+        old = previous / IMAGES_DIR / image.name if previous else None
+        if old is not None and old.is_file():
+            try:
+                os.link(old, folder / image.name)
+                continue
+            except OSError:
+                pass  # no hard links on this file system: copy
+        shutil.copyfile(Path(content_dir) / image.source, folder / image.name)
+        new += 1
+    return new
 
 
 def _reusable(build_dir: Path, backend: Backend) -> bool:
@@ -156,7 +213,15 @@ def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()
 
 
-def _write(site: Site, target: Path, reused: bool, backend: Backend, report: BuildReport) -> None:
+def _write(
+    site: Site,
+    target: Path,
+    reused: bool,
+    backend: Backend,
+    report: BuildReport,
+    images: Mapping[str, ImageFile] | None = None,
+) -> None:
+    images = images or {}
     writer = CatalogWriter(target / catalog_module.FILENAME)
     try:
         old_meta = writer.meta()
@@ -166,10 +231,6 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
             lang: term_matcher(t for t in site.glossary if t.lang == lang) for lang in {a.lang for a in site.articles}
         }
         glossary_digest = site.digests.get(GLOSSARY_FILE, "")
-        warnings: dict[str, list[Problem]] = {}
-        for problem in report.problems:
-            if problem.severity == WARNING:
-                warnings.setdefault(problem.path, []).append(problem)
 
         add: list[Document] = []
         remove: list[str] = []
@@ -181,7 +242,13 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
 
         for position, article in enumerate(site.articles):
             old = stored.get(article.slug)
-            render_key = _digest(article.digest, RENDER_VERSION, glossary_digest, _resolved_links(site, article))
+            render_key = _digest(
+                article.digest,
+                RENDER_VERSION,
+                glossary_digest,
+                _resolved_links(site, article),
+                _image_names(article, images),
+            )
             if old and old[2] == render_key and old[0] == article.path:
                 writer.set_position(article.slug, position)
                 continue
@@ -190,8 +257,11 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
                 lang=article.lang,
                 resolve_link=_resolver(site, article.path),
                 terms=matchers.get(article.lang),
+                resolve_image=_image_resolver(article.path, images),
             )
-            own_warnings = tuple(warnings.get(article.path, ()))
+            # Only the file's own warnings go with it into the next build: a
+            # whole-site one (an outdated translation) is judged afresh each time.
+            own_warnings = tuple(p for p in site.article_problems.get(article.path, ()) if p.severity == WARNING)
             writer.put_article(
                 article,
                 own_warnings,
@@ -208,6 +278,7 @@ def _write(site: Site, target: Path, reused: bool, backend: Backend, report: Bui
                 remove.append(article.path)
                 add.append(_article_document(site, article, rendered.text))
         writer.set_aliases(site.aliases)
+        writer.set_collection(DRAFTS, sorted(draft_slugs(site)))
 
         changed_files = {name for name, digest in site.digests.items() if old_digests.get(name) != digest}
         changed_files |= {name for name in old_digests if name not in site.digests}
@@ -278,7 +349,14 @@ def _collections(site: Site, matchers: dict[str, TermMatcher]) -> dict[str, Any]
 
     return {
         "categories": [
-            {"slug": c.slug, "title": c.title, "description": c.description, "icon": c.icon, "order": c.order}
+            {
+                "slug": c.slug,
+                "title": c.title,
+                "description": c.description,
+                "icon": c.icon,
+                "order": c.order,
+                "translations": c.translations,
+            }
             for c in site.categories
         ],
         "faq": [

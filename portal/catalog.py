@@ -292,6 +292,34 @@ class Catalog:
         rows = self._db().execute("SELECT category, count(*) FROM articles WHERE lang = ? GROUP BY category", (lang,))
         return dict(rows.fetchall())
 
+    def originals_in(self, category: str, limit: int = 1000) -> list[ArticleSummary]:
+        """A category's articles, one per translation group (the original), in authored order."""
+        return self._summaries("category = ? AND translation_of = '' ORDER BY position", (category,), limit)
+
+    def originals_by_category(self) -> dict[str, int]:
+        """How many articles (counting an article and its translations once) each category has."""
+        rows = self._db().execute("SELECT category, count(*) FROM articles WHERE translation_of = '' GROUP BY category")
+        return dict(rows.fetchall())
+
+    def in_language(self, slugs: list[str], lang: str) -> dict[str, ArticleSummary]:
+        """For each of ``slugs`` (any language version of an article), its version
+        in ``lang``, where one exists."""
+        if not slugs:
+            return {}
+        group = "CASE a.translation_of WHEN '' THEN a.slug ELSE a.translation_of END"
+        rows = self._db().execute(
+            f"SELECT a.slug AS asked, t.slug, t.title, t.summary, t.lang, t.category, t.updated "  # noqa: S608
+            f"FROM articles a JOIN articles t ON t.lang = ? AND (t.slug = {group} OR t.translation_of = {group}) "
+            f"WHERE a.slug IN ({','.join('?' * len(slugs))})",
+            (lang, *slugs),
+        )
+        return {
+            r["asked"]: ArticleSummary(
+                r["slug"], r["title"], r["summary"], r["lang"], r["category"], dt.date.fromisoformat(r["updated"])
+            )
+            for r in rows
+        }
+
     def close(self) -> None:
         db = getattr(self._local, "db", None)
         if db is not None:

@@ -121,6 +121,19 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(tree_diagram_command)
     app.cli.add_command(tree_report_command)
 
+    from portal.preview.cli import preview_command
+
+    app.cli.add_command(preview_command)
+
+    from portal.insights.cli import insights_command, insights_rollup_command
+
+    app.cli.add_command(insights_command)
+    app.cli.add_command(insights_rollup_command)
+
+    from portal.content_report import content_report_command
+
+    app.cli.add_command(content_report_command)
+
     from portal.staff.cli import staff_cli
 
     app.cli.add_command(staff_cli)

@@ -91,6 +91,12 @@ def _api_keys(text: str) -> tuple[str, ...]:
     return keys
 
 
+def _days(text: str, name: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{PREFIX}{name} must be a whole number of days, 1 or more, not {text!r}")
+    return int(text)
+
+
 def _rate_limit(text: str) -> str:
     from limits import parse_many
 
@@ -217,6 +223,28 @@ SETTINGS: tuple[Setting, ...] = (
         lambda s: f'"{s["SITE_NAME"]}" <{s["SUPPORT_EMAIL"]}>',
         "The sender of ticket emails. Replies go to SUPPORT_EMAIL when it is a different address.",
         _mail_from,
+    ),
+    Setting(
+        "SURVEY_NPS",
+        lambda s: False,
+        'Also ask "How likely are you to recommend us to a friend?" (0-10, optional) beside the '
+        "satisfaction question on the customer's ticket page; the insights dashboard then shows NPS.",
+        _bool,
+    ),
+    # Insights (portal/insights/).
+    Setting(
+        "EVENT_RETENTION_DAYS",
+        lambda s: 90,
+        "Days the raw insights events are kept; older days are kept only as daily counts "
+        "(flask --app portal insights-rollup deletes them).",
+        lambda text: _days(text, "EVENT_RETENTION_DAYS"),
+    ),
+    Setting(
+        "STALE_AFTER_DAYS",
+        lambda s: 365,
+        "An article not updated for more days than this is marked stale in the insights "
+        "and listed by the content-health report (flask content-report, /staff/content).",
+        lambda text: _days(text, "STALE_AFTER_DAYS"),
     ),
 )
 

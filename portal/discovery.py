@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from portal.catalog import Catalog
+from portal.i18n import DEFAULT, prefix
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
@@ -33,15 +34,29 @@ class SitemapEntry:
     alternates: tuple[tuple[str, str], ...] = ()
 
 
-def sitemap_entries(catalog: Catalog, absolute: Callable[[str], str], pages: Sequence[str]) -> list[SitemapEntry]:
-    """The fixed ``pages`` (paths), every category, every article with its
-    language versions, and every troubleshooter."""
-    entries = [SitemapEntry(absolute(path)) for path in pages]
-    entries += [SitemapEntry(absolute(f"/categories/{c['slug']}")) for c in catalog.collection("categories")]
+def sitemap_entries(
+    catalog: Catalog, absolute: Callable[[str], str], pages: Sequence[str], languages: Sequence[str] = (DEFAULT,)
+) -> list[SitemapEntry]:
+    """The fixed ``pages`` (paths) and every category, in every interface
+    language; every article with its language versions, each at its own
+    language's address; and every troubleshooter, in its own language.
+    ``languages[0]`` is unprefixed and the ``x-default``."""
+
+    def each_language(path: str) -> list[SitemapEntry]:
+        urls = [(lang, absolute(prefix(lang) + path)) for lang in languages]
+        alternates = (*urls, ("x-default", urls[0][1])) if len(urls) > 1 else ()
+        return [SitemapEntry(url, None, alternates) for _, url in urls]
+
+    entries = [entry for path in pages for entry in each_language(path)]
+    for c in catalog.collection("categories"):
+        entries += each_language(f"/categories/{c['slug']}")
     for group in catalog.translation_groups():
-        alternates = tuple((a.lang, absolute(a.url)) for a in group) if len(group) > 1 else ()
-        entries += [SitemapEntry(absolute(a.url), a.updated, alternates) for a in group]
-    entries += [SitemapEntry(absolute(f"/troubleshoot/{t['id']}")) for t in catalog.collection("trees")]
+        urls = [(a.lang, absolute(prefix(a.lang) + a.url)) for a in group]
+        alternates = (*urls, ("x-default", urls[0][1])) if len(group) > 1 else ()
+        entries += [SitemapEntry(url, a.updated, alternates) for a, (_, url) in zip(group, urls, strict=True)]
+    entries += [
+        SitemapEntry(absolute(prefix(t["lang"]) + f"/troubleshoot/{t['id']}")) for t in catalog.collection("trees")
+    ]
     return entries
 
 
@@ -74,12 +89,14 @@ def short_name(name: str) -> str:
     return kept or name[:SHORT_NAME_MAX]
 
 
-def opensearch_xml(*, name: str, search_template: str, suggest_template: str, self_url: str, form_url: str) -> bytes:
+def opensearch_xml(
+    *, name: str, search_template: str, suggest_template: str, self_url: str, form_url: str, description: str = ""
+) -> bytes:
     """An OpenSearch 1.1 description: browsers offer to add the site's search,
     with suggestions. The templates contain ``{searchTerms}``."""
     root = ET.Element("OpenSearchDescription", {"xmlns": OPENSEARCH_NS, "xmlns:moz": MOZ_NS})
     ET.SubElement(root, "ShortName").text = short_name(name)
-    ET.SubElement(root, "Description").text = f"Search {name}"[:1024]
+    ET.SubElement(root, "Description").text = (description or f"Search {name}")[:1024]
     ET.SubElement(root, "InputEncoding").text = "UTF-8"
     ET.SubElement(root, "Url", {"type": "text/html", "method": "get", "template": search_template})
     ET.SubElement(root, "Url", {"type": SUGGESTIONS_TYPE, "method": "get", "template": suggest_template})

@@ -10,21 +10,24 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask_babel import force_locale
 from jinja2 import TemplateNotFound
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal.i18n import lazy_gettext
 from portal.published import NotBuilt
 
 MESSAGES = {
-    400: "We couldn't understand that request.",
-    403: "You don't have access to this page.",
-    404: "We couldn't find that page.",
-    405: "That action isn't allowed here.",
-    413: "That was too much to send at once.",
-    429: "Too many requests. Please wait a moment and try again.",
-    500: "Something went wrong on our side. We've been told about it.",
-    503: "The help center is being set up. Please try again in a minute.",
+    400: lazy_gettext("We couldn't understand that request."),
+    403: lazy_gettext("You don't have access to this page."),
+    404: lazy_gettext("We couldn't find that page."),
+    405: lazy_gettext("That action isn't allowed here."),
+    413: lazy_gettext("That was too much to send at once."),
+    429: lazy_gettext("Too many requests. Please wait a moment and try again."),
+    500: lazy_gettext("Something went wrong on our side. We've been told about it."),
+    503: lazy_gettext("The help center is being set up. Please try again in a minute."),
 }
+FALLBACK = lazy_gettext("Something went wrong.")
 
 
 def _words_from_path(path: str) -> str:
@@ -33,9 +36,12 @@ def _words_from_path(path: str) -> str:
 
 
 def render_error(status: int, description: str | None = None) -> tuple[Response | str, int]:
-    message = MESSAGES.get(status, description or "Something went wrong.")
     if request.path.startswith("/api/"):
+        # The API answers in English: programs read (and log) these messages.
+        with force_locale("en"):
+            message = str(MESSAGES.get(status, description or FALLBACK))
         return jsonify(ok=False, status=status, error=message), status
+    message = str(MESSAGES.get(status, description or FALLBACK))
     context = {"status": status, "message": message}
     if status == 404:
         context["suggested_query"] = _words_from_path(request.path)

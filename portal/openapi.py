@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from portal.i18n import DEFAULT as DEFAULT_LANG
+from portal.i18n import LANGUAGES
 from portal.models import BODY_LENGTH, EMAIL_LENGTH, NAME_LENGTH, SUBJECT_LENGTH, TICKET_STATUSES
 from portal.search.engine import TYPES
 from portal.tickets.forms import ACCOUNT_LENGTH, MAX_REQUEST_BYTES, PRODUCTS
@@ -146,6 +148,14 @@ SCHEMAS["TicketRequest"] = {
         },
         "product": {"enum": ["", *PRODUCTS], "default": ""},
         "account_number": {"type": "string", "maxLength": ACCOUNT_LENGTH, "default": ""},
+        "lang": {
+            "enum": list(LANGUAGES),
+            "default": DEFAULT_LANG,
+            "description": (
+                "The customer's language: the acknowledgement and every later email about the ticket are "
+                "written in it, and status_url opens the customer's page in it."
+            ),
+        },
     },
 }
 SCHEMAS["TicketCreated"] = _closed(
@@ -164,7 +174,7 @@ SCHEMAS["TicketCreated"] = _closed(
         "status_url": {
             "type": "string",
             "format": "uri",
-            "description": "Where the customer follows the ticket: a signed link, or the status lookup page.",
+            "description": "Where the customer follows the ticket: a signed link, in the ticket's language.",
         },
     }
 )

@@ -38,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from portal import db, visitors
+from portal.insights import events
 from portal.models import TreeStep, TreeWalk
 from portal.tree_walk import NOT_SOLVED_LABEL, SOLVED_LABEL, Walk, plain_text, shorten
 
@@ -91,11 +92,18 @@ def outcome_of(walk: Walk) -> str | None:
     return None
 
 
-def record_walk(session: Session, tree: Mapping[str, Any], walk: Walk, key: str, now: dt.datetime) -> None:
+def record_walk(
+    session: Session, tree: Mapping[str, Any], walk: Walk, key: str, now: dt.datetime, visit: str | None = None
+) -> None:
     """Upsert the walk ``key`` and add the steps this request shows, in one
     transaction. A request without an outcome keeps the walk's earlier one; a
-    request with an outcome replaces it (the latest word counts)."""
+    request with an outcome replaces it (the latest word counts).
+
+    With ``visit``, the insights events go in the same transaction, once per
+    walk: ``tree_start`` when the walk is first recorded, ``tree_outcome`` when
+    it gets an outcome, or a different one."""
     outcome = outcome_of(walk)
+    before = None if visit is None else session.execute(select(TreeWalk.outcome).where(TreeWalk.walk == key)).first()
     stmt = _insert(session, TreeWalk).values(
         walk=key,
         tree=tree["id"],
@@ -119,6 +127,16 @@ def record_walk(session: Session, tree: Mapping[str, Any], walk: Walk, key: str,
     )
     rows = [{"walk": key, "node": node, "choice": choice} for node, choice in step_rows(walk)]
     session.execute(_insert(session, TreeStep).values(rows).on_conflict_do_nothing())
+    if visit is not None:
+        subject = events.item(events.TREE, tree["id"])
+        lang, category = tree.get("lang") or "en", tree.get("category") or ""
+        changes = [("tree_start", "")] if before is None else []
+        if outcome and (before is None or before.outcome != outcome):
+            changes.append(("tree_outcome", outcome))
+        for kind, detail in changes:
+            session.add(
+                events.make(kind, visit=visit, at=now, subject=subject, detail=detail, lang=lang, category=category)
+            )
     session.commit()
 
 
@@ -136,7 +154,7 @@ def record(tree: Mapping[str, Any], walk: Walk) -> None:
     now = utcnow()
     session = db.session()
     try:
-        record_walk(session, tree, walk, walk_key(tree["id"], now.date()), now)
+        record_walk(session, tree, walk, walk_key(tree["id"], now.date()), now, visitors.visit_hash(now.date()))
     except SQLAlchemyError as exc:
         session.rollback()
         current_app.logger.warning("could not record a walk of tree %r: %s", tree["id"], exc)

@@ -65,10 +65,10 @@ def _from_cookie() -> tuple[str, int] | None:
     return None
 
 
-def _day_identity() -> str:
+def _day_identity(day: dt.date | None = None) -> str:
     address = request.remote_addr or ""
     agent = request.headers.get("User-Agent", "")[:500]
-    return _mac("day", address, agent, today().isoformat()).hex()
+    return _mac("day", address, agent, (day or today()).isoformat()).hex()
 
 
 def visitor_id() -> str:
@@ -102,6 +102,17 @@ def view_digest(kind: str, key: str, day: dt.date) -> int:
         visitor_id()  # issue the cookie now, for tomorrow's views and for votes
     digest = _mac("view", day.isoformat(), kind, key, identity)[:8]
     return int.from_bytes(digest, "big", signed=True)
+
+
+def visit_hash(day: dt.date) -> str:
+    """This visitor's visit on ``day``: 32 hex characters of a keyed hash of
+    (visitor, day), for the insights events. Like :func:`view_digest`, it uses
+    the day-long identity until the cookie is a day old, so a first visit and
+    the pages after it are one visit; unlike it, it never issues a cookie (a
+    first visit's search page stays cacheable)."""
+    found = _from_cookie()
+    identity = found[0] if found is not None and found[1] < day.toordinal() else _day_identity(day)
+    return _mac("visit", day.isoformat(), identity).hex()[:32]
 
 
 def is_bot() -> bool:

@@ -7,6 +7,7 @@ Tests that need broken content start from ``content_dir``, plant a file with
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import textwrap
 import uuid
@@ -224,6 +225,28 @@ def article_text(meta: dict, body: str) -> str:
     return f"---\n{_dump(meta)}---\n\n{textwrap.dedent(body)}"
 
 
+def set_key(root: Path, relpath: str, key: str, value: str) -> int:
+    """Set a front-matter key of an article (replacing or adding it); returns its line."""
+    path = root / relpath
+    lines = path.read_text(encoding="utf-8").splitlines()
+    end = lines.index("---", 1)
+    for number, line in enumerate(lines[1:end], start=2):
+        if line.startswith(f"{key}:"):
+            lines[number - 1] = f"{key}: {value}"
+            break
+    else:
+        lines.insert(end, f"{key}: {value}")
+        number = end + 1
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return number
+
+
+def line_of(root: Path, relpath: str, text: str) -> int:
+    """The first line of ``relpath`` that starts with ``text`` (indentation ignored)."""
+    lines = (root / relpath).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, start=1) if line.strip().startswith(text))
+
+
 def write_site(root: Path) -> Path:
     write_file(root, "categories.yaml", _dump(CATEGORIES))
     for relpath, (meta, body) in ARTICLES.items():
@@ -314,6 +337,23 @@ def app_on_shared_build(shared_build: Path, tmp_path: Path):
     yield app
     app.extensions["portal.published"].close()
     app.extensions["portal.db"].dispose()
+
+
+# When the events tests happen: what the events, the visitor's day and tree walks read as now.
+EVENTS_NOW = dt.datetime(2026, 11, 2, 10, 0)
+
+
+@pytest.fixture
+def events_site(app_on_shared_build, monkeypatch):
+    """``app_on_shared_build`` with its clocks stopped at :data:`EVENTS_NOW`, so
+    every event of a test falls in the same visit and on the same day."""
+    from portal import tree_analytics, visitors
+    from portal.insights import events
+
+    monkeypatch.setattr(events, "utcnow", lambda: EVENTS_NOW)
+    monkeypatch.setattr(visitors, "today", lambda: EVENTS_NOW.date())
+    monkeypatch.setattr(tree_analytics, "utcnow", lambda: EVENTS_NOW)
+    return app_on_shared_build
 
 
 @pytest.fixture

@@ -30,15 +30,42 @@ def serving(
     wait until it answers, yield its base URL, and stop it (even on error)."""
     port = free_port()
     env = {**os.environ, **{f"PORTAL_{k}": v for k, v in settings.items()}}
-    command = [str(GUNICORN), "--workers", str(workers), "--threads", str(threads), *args,
-               "--bind", f"127.0.0.1:{port}", "portal:create_app()"]
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = [
+        str(GUNICORN),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        *args,
+        "--bind",
+        f"127.0.0.1:{port}",
+        "portal:create_app()",
+    ]
+    with server_process(command, env, port, name="gunicorn") as base:
+        yield base
+
+
+@contextmanager
+def server_process(
+    command: Sequence[str],
+    env: Mapping[str, str],
+    port: int,
+    *,
+    name: str,
+    stop: signal.Signals = signal.SIGTERM,
+    seconds: float = 30,
+) -> Iterator[str]:
+    """Run ``command`` (a server that listens on ``port`` of 127.0.0.1), wait
+    until its home page answers, yield its base URL, and end it with ``stop``
+    (even on error; killed if it has not ended 10 s later). A server that exits
+    before answering raises with its stderr; ``name`` is for the messages."""
+    proc = subprocess.Popen(list(command), env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base + "/", proc)
+        _wait_until_up(base + "/", proc, name, seconds)
         yield base
     finally:
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(stop)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -48,14 +75,14 @@ def serving(
             proc.stderr.close()
 
 
-def _wait_until_up(url: str, proc: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(url: str, proc: subprocess.Popen, name: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "gunicorn exited")
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else f"{name} exited")
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise TimeoutError(f"gunicorn did not answer {url} within {seconds} s")
+    raise TimeoutError(f"{name} did not answer {url} within {seconds} s")

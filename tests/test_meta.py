@@ -19,8 +19,13 @@ NS = {
     "os": "http://a9.com/-/spec/opensearch/1.1/",
     "moz": "http://www.mozilla.org/2006/browser/search/",
 }
-# The fixture help center's articles (tests/conftest.py).
-ARTICLE_SLUGS = ["reset-your-password", "reset-your-password-he", "restart-your-harbor-hub", "harbor-hub-lights"]
+# The fixture help center's articles (tests/conftest.py), at their own language's address.
+ARTICLE_PATHS = [
+    "/articles/reset-your-password",
+    "/he/articles/reset-your-password-he",
+    "/articles/restart-your-harbor-hub",
+    "/articles/harbor-hub-lights",
+]
 
 
 def parse(response) -> ET.Element:
@@ -37,17 +42,15 @@ def sitemap(client) -> dict[str, ET.Element]:
 
 def test_sitemap_lists_every_page_with_absolute_urls(client):
     urls = sitemap(client)
+    # The site's own pages in every interface language; content in its own.
+    pages = ["/", "/faq", "/glossary", "/troubleshoot", "/categories/account", "/categories/hub"]
     expected = {
-        "http://localhost/",
-        "http://localhost/faq",
-        "http://localhost/glossary",
-        "http://localhost/troubleshoot",
+        *(f"http://localhost{prefix}{page}" for prefix in ("", "/he", "/fa") for page in pages),
         "http://localhost/troubleshoot/hub-light",
-        "http://localhost/categories/account",
-        "http://localhost/categories/hub",
-        *(f"http://localhost/articles/{slug}" for slug in ARTICLE_SLUGS),
+        *(f"http://localhost{path}" for path in ARTICLE_PATHS),
     }
     assert set(urls) == expected
+    assert client.get("/he/sitemap.xml").get_data() == client.get("/sitemap.xml").get_data()
 
 
 def test_sitemap_gives_each_article_its_updated_date(client):
@@ -63,15 +66,25 @@ def test_sitemap_links_translations_both_ways(client):
     urls = sitemap(client)
     pair = {
         "en": "http://localhost/articles/reset-your-password",
-        "he": "http://localhost/articles/reset-your-password-he",
+        "he": "http://localhost/he/articles/reset-your-password-he",
     }
     for loc in pair.values():
         links = urls[loc].findall("xhtml:link", NS)
         assert {(link.get("rel"), link.get("hreflang"), link.get("href")) for link in links} == {
-            ("alternate", lang, href) for lang, href in pair.items()
+            ("alternate", lang, href) for lang, href in [*pair.items(), ("x-default", pair["en"])]
         }
     # An article without translations has no alternates.
     assert urls["http://localhost/articles/harbor-hub-lights"].findall("xhtml:link", NS) == []
+    # The interface's own pages exist in every language.
+    faq = {
+        (link.get("hreflang"), link.get("href")) for link in urls["http://localhost/he/faq"].findall("xhtml:link", NS)
+    }
+    assert faq == {
+        ("en", "http://localhost/faq"),
+        ("he", "http://localhost/he/faq"),
+        ("fa", "http://localhost/fa/faq"),
+        ("x-default", "http://localhost/faq"),
+    }
 
 
 def test_site_url_setting_replaces_the_request_address(content_dir, built, tmp_path):
@@ -206,9 +219,10 @@ def test_every_page_links_the_opensearch_description(client):
 def test_article_head_names_each_translation(client):
     head = client.get("/articles/reset-your-password-he").get_data(as_text=True).split("</head>")[0]
     alternates = re.findall(r'<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">', head)
+    # Each version at its own language's address, the original first.
     assert alternates == [
-        ("he", "http://localhost/articles/reset-your-password-he"),
         ("en", "http://localhost/articles/reset-your-password"),
+        ("he", "http://localhost/he/articles/reset-your-password-he"),
         ("x-default", "http://localhost/articles/reset-your-password"),
     ]
     single = client.get("/articles/harbor-hub-lights").get_data(as_text=True).split("</head>")[0]

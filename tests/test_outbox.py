@@ -204,7 +204,7 @@ def test_hostile_names_and_subjects_are_escaped_in_html_and_inert_in_text(app):
         assert HOSTILE in mail.text, mail.kind  # plain text: shown as typed, never run
         # Right-to-left customers get their direction; the reference stays left-to-right.
         assert '<html lang="he" dir="rtl">' in mail.html
-        assert '<div lang="en" dir="ltr"' in mail.html  # until the words are translated
+        assert '<div lang="he" dir="rtl"' in mail.html  # the words are the ticket's language too
         assert '<bdi dir="ltr" class="reference"' in mail.html and ticket.reference in mail.html
     reply = built[1]
     assert "Try this:<br>&lt;script&gt;" in reply.html and ">Then restart.</p>" in reply.html

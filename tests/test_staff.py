@@ -101,6 +101,13 @@ def login(client, email="sam@example.com", password=PASSWORD, addr="127.0.0.1"):
     )
 
 
+def signed_in(app):
+    """A client of ``app`` signed in as the agent :func:`add_staff` creates."""
+    client = app.test_client()
+    assert login(client).status_code == 303
+    return client
+
+
 def staff_cookie(client) -> str | None:
     cookie = client.get_cookie(auth.COOKIE, path=auth.COOKIE_PATH)
     return cookie.value if cookie else None
@@ -840,7 +847,7 @@ def test_the_troubleshooting_report_is_on_the_desk(app, client, agent):
             session.commit()
     body = page(client, "/staff/troubleshooting")
     assert "Fix your Hub light" in body
-    assert re.search(r'<td class="num">1 <span class="muted">\(100%\)</span></td>', body)
+    assert re.search(r'<td class="num">1 <span class="muted">\(100.0%\)</span></td>', body)
     assert "is not a date" in page(client, "/staff/troubleshooting?since=yesterday")
     assert "comes before the start date" in page(client, "/staff/troubleshooting?since=2026-05-02&until=2026-05-01")
 

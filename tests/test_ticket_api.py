@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from jsonschema import Draft202012Validator
 from sqlalchemy import select
-from test_api import assert_documented
+from test_api import REGISTRY, URN, assert_documented
 
 from portal import create_app, db
+from portal.i18n import LANGUAGES
 from portal.models import OutboxMessage, Ticket, TicketMessage
 from portal.tickets import forms, reference
 
@@ -107,6 +109,46 @@ def test_a_ticket_is_opened_and_acknowledged(api_app, api):
     assert api.get(body["status_url"].removeprefix("http://localhost")).status_code == 200
 
 
+def mails(app) -> list[OutboxMessage]:
+    with db.database(app).session() as session:
+        return list(session.scalars(select(OutboxMessage)))
+
+
+@pytest.mark.parametrize(
+    ("lang", "greeting", "thanks"),
+    [
+        ("he", "שלום", "תודה שפניתם"),
+        ("fa", "سلام", "از اینکه با"),
+    ],
+)
+def test_a_ticket_in_the_customers_language_is_acknowledged_in_it(api_app, api, lang, greeting, thanks):
+    response = post(api, {**TICKET, "lang": lang})  # the response is checked against the document
+    assert response.status_code == 201
+    assert response.get_json()["status_url"].startswith(f"http://localhost/{lang}/tickets/view/")
+    [ticket] = tickets(api_app)
+    assert (ticket.lang, ticket.channel) == (lang, "api")
+    [mail] = mails(api_app)
+    assert (mail.kind, mail.lang) == ("acknowledgement", lang)
+    assert greeting in mail.body_text and thanks in mail.body_text and "Hello" not in mail.body_text
+    assert f"http://localhost/{lang}/tickets/view/" in mail.body_text
+    assert f'<html lang="{lang}" dir="rtl">' in mail.body_html
+
+
+def test_the_document_describes_lang_as_the_api_checks_it():
+    request = Draft202012Validator({"$ref": f"{URN}#/components/schemas/TicketRequest"}, registry=REGISTRY)
+    for lang in LANGUAGES:
+        assert request.is_valid({**TICKET, "lang": lang})
+    for wrong in ("de", "he-IL", "", ["fa"]):
+        assert not request.is_valid({**TICKET, "lang": wrong})
+
+
+def test_without_lang_the_ticket_and_its_email_are_english(api_app, api):
+    assert post(api).status_code == 201
+    [ticket], [mail] = tickets(api_app), mails(api_app)
+    assert ticket.lang == mail.lang == "en"
+    assert mail.body_text.startswith("Hello Dana Levi,") and "http://localhost/tickets/view/" in mail.body_text
+
+
 def test_either_key_works(api_app, api):
     assert post(api, key=OTHER_KEY).status_code == 201
 
@@ -153,6 +195,10 @@ def test_a_malformed_idempotency_key_is_a_400(api, idempotency):
         ({"product": "Toaster"}, "product", "one of the products"),
         ({"subject": 42}, "subject", "Must be a string."),
         ({"descripton": "typo"}, "descripton", "Unknown field."),
+        ({"lang": "de"}, "lang", "Must be one of en, he, fa."),
+        ({"lang": "he-IL"}, "lang", "Must be one of en, he, fa."),
+        ({"lang": ""}, "lang", "Must be one of en, he, fa."),
+        ({"lang": ["fa"]}, "lang", "Must be a string."),
     ],
 )
 def test_validation_errors_name_each_field(api_app, api, change, field, message):

@@ -27,6 +27,8 @@ ARTICLE_KEYS = (
     "aliases",
     "related",
     "translation_of",
+    "draft",
+    "review_by",
 )
 
 _LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
@@ -47,13 +49,27 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image in an article body: ``src`` as written, ``alt`` its text, and
+    ``target`` the content path it names (``articles/hub/images/lights.png``),
+    empty for images from elsewhere (``https:``, ``data:``, ``/static/...``)."""
+
+    src: str
+    alt: str
+    line: int
+    target: str
+
+
+@dataclass(frozen=True)
 class Article:
     """One help article, as loaded from ``path`` (relative to the content root).
 
     ``body`` is the Markdown after the front matter; ``body_line`` the file line it
     starts on. ``lines`` maps front-matter keys to their line, for messages.
     ``digest`` is the SHA-256 of the file bytes: unchanged files are not re-read by
-    the next build.
+    the next build. A ``draft`` is shown by ``flask preview`` and left out of
+    every normal build. ``review_by`` is the date by which someone should read
+    the article again (``flask content-report`` lists it once past).
     """
 
     slug: str
@@ -72,6 +88,9 @@ class Article:
     links: tuple[Link, ...]
     digest: str
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    draft: bool = False
+    images: tuple[Image, ...] = ()
+    review_by: dt.date | None = None
 
     @property
     def url(self) -> str:
@@ -129,8 +148,11 @@ def load_article(path: str, text: str, digest: str, problems: Problems) -> Artic
     for alias in aliases:
         if not is_slug(alias):
             problems.error(fields.line("aliases"), f"alias '{alias}' is not a slug; use '{slugify(alias)}'")
+    draft = fields.flag("draft")
+    review_by = fields.date("review_by", required=False)
     if not (title and category and updated and is_slug(slug)):
         return None
+    links, images = scan_body(path, split.body, split.body_line)
     return Article(
         slug=slug,
         path=path,
@@ -145,9 +167,12 @@ def load_article(path: str, text: str, digest: str, problems: Problems) -> Artic
         translation_of=fields.text("translation_of", required=False),
         body=split.body,
         body_line=split.body_line,
-        links=tuple(find_links(path, split.body, split.body_line)),
+        links=tuple(links),
         digest=digest,
         lines=dict(data.lines),
+        draft=draft,
+        images=tuple(images),
+        review_by=review_by,
     )
 
 
@@ -155,7 +180,14 @@ def find_links(path: str, body: str, first_line: int) -> list[Link]:
     """Internal links in ``body`` with their file lines, found by the same
     Markdown parser that renders the page, so link syntax inside code is not a
     link. External URLs, mail links and bare anchors are not internal links."""
+    return scan_body(path, body, first_line)[0]
+
+
+def scan_body(path: str, body: str, first_line: int) -> tuple[list[Link], list[Image]]:
+    """Internal links (see :func:`find_links`) and images in ``body``, with
+    their file lines, in one pass of the parser."""
     links: list[Link] = []
+    images: list[Image] = []
     for token in PARSER.parse(body):
         if token.type != "inline" or not token.children or token.map is None:
             continue
@@ -167,7 +199,20 @@ def find_links(path: str, body: str, first_line: int) -> list[Link]:
                 link = internal_link(path, str(child.attrGet("href") or ""), line)
                 if link:
                     links.append(link)
-    return links
+            elif child.type == "image":
+                src = str(child.attrGet("src") or "")
+                images.append(Image(unquote(src), child.content.strip(), line, image_target(path, src)))
+    return links, images
+
+
+def image_target(path: str, src: str) -> str:
+    """The content path a relative image ``src`` in the file at ``path`` names,
+    or ``""`` for an image from elsewhere (a URL, ``data:``, a site path)."""
+    if not src or _SCHEME.match(src) or src.startswith(("/", "#")):
+        return ""
+    # Percent-encoded by the parser, like link targets.
+    target = unquote(src).split("#", 1)[0].split("?", 1)[0]
+    return posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
 
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")

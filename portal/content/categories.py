@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 
 from portal.content.fields import Fields
 from portal.content.problems import Problems
 from portal.content.slugs import is_slug, slugify
 from portal.content.yamlfile import YamlList, YamlMap, load_yaml
 
-CATEGORY_KEYS = ("slug", "title", "description", "icon")
+CATEGORY_KEYS = ("slug", "title", "description", "icon", "translations")
+TRANSLATION_KEYS = ("title", "description")
+_LANG = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})?$")
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class Category:
 
     ``order`` is the position in ``categories.yaml`` (authors reorder by moving
     entries); ``icon`` is an emoji or a short text shown beside the title.
+    ``translations`` maps a language code to the title and description in that
+    language (``{"he": {"title": …, "description": …}}``); a page in a language
+    without one shows them as authored.
     """
 
     slug: str
@@ -27,6 +33,7 @@ class Category:
     order: int
     path: str
     line: int
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def load_categories(text: str, problems: Problems) -> list[Category]:
@@ -66,6 +73,32 @@ def load_categories(text: str, problems: Problems) -> list[Category]:
                 order=len(categories),
                 path=problems.path,
                 line=line,
+                translations=_translations(fields, problems),
             )
         )
     return categories
+
+
+def _translations(fields: Fields, problems: Problems) -> dict[str, dict[str, str]]:
+    """``translations: {he: {title: …, description: …}}``, every problem reported."""
+    data = fields.data.get("translations")
+    if data is None:
+        return {}
+    if not isinstance(data, YamlMap):
+        problems.error(
+            fields.line("translations"), "'translations' must map a language code to a title and description"
+        )
+        return {}
+    found: dict[str, dict[str, str]] = {}
+    for lang, value in data.items():
+        if not isinstance(lang, str) or not _LANG.match(lang):
+            problems.error(data.line_of(lang), f"'{lang}' is not a language code such as he or fa")
+            continue
+        if not isinstance(value, YamlMap):
+            problems.error(data.line_of(lang), f"the '{lang}' translation must be a mapping with title and description")
+            continue
+        texts = Fields(value, problems, TRANSLATION_KEYS, f"'{lang}' translation")
+        title = texts.text("title")
+        if title:
+            found[lang] = {"title": title, "description": texts.text("description", required=False)}
+    return found

@@ -7,25 +7,106 @@ glossary term is judged against the complete content.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from portal.content.problems import Problem
+from portal.content.problems import WARNING, Problem
 
 if TYPE_CHECKING:
     from portal.content.articles import Article
     from portal.content.site import Site
 
 CATEGORIES_HINT = "declare it in categories.yaml"
+# How many articles a category page lists (portal.catalog.Catalog.articles_in),
+# in authored order; articles after them have no category page link.
+CATEGORY_PAGE_LIMIT = 1000
 
 
-def check_site(site: Site) -> list[Problem]:
+def check_site(site: Site, today: dt.date | None = None) -> list[Problem]:
+    """Every cross-reference problem, and the whole-site warnings (outdated
+    translations, articles no category page lists, review dates passed before
+    ``today``)."""
     return [
         *_check_articles(site),
         *_check_faq(site),
         *_check_glossary(site),
         *_check_trees(site),
+        *_warn_outdated_translations(site),
+        *_warn_unlisted(site),
+        *_warn_review_due(site, today or dt.date.today()),
     ]
+
+
+def listed_on_category_pages(site: Site) -> frozenset[str]:
+    """Slugs of the articles some category page lists: the category is declared
+    and the article is among its first :data:`CATEGORY_PAGE_LIMIT` in authored
+    order. Drafts are never listed."""
+    counts: dict[str, int] = {}
+    listed: set[str] = set()
+    for article in site.articles:
+        if article.draft or article.category not in site.categories_by_slug:
+            continue
+        counts[article.category] = counts.get(article.category, 0) + 1
+        if counts[article.category] <= CATEGORY_PAGE_LIMIT:
+            listed.add(article.slug)
+    return frozenset(listed)
+
+
+def outdated_translations(site: Site) -> list[tuple[Article, Article]]:
+    """``(translation, original)`` for each translation updated before its
+    original. A broken translation (no such original, the same language, a
+    second one into a language) has its own error and is left out."""
+    seen: set[tuple[str, str]] = set()
+    found: list[tuple[Article, Article]] = []
+    for article in site.articles:
+        original = site.articles_by_slug.get(article.translation_of) if article.translation_of else None
+        if original is None or original.translation_of or original.lang == article.lang:
+            continue
+        if (original.slug, article.lang) in seen:
+            continue
+        seen.add((original.slug, article.lang))
+        if original.updated > article.updated:
+            found.append((article, original))
+    return found
+
+
+def _warn_outdated_translations(site: Site) -> Iterator[Problem]:
+    for article, original in outdated_translations(site):
+        yield Problem(
+            article.path,
+            article.line_of("updated"),
+            f"translation updated {article.updated}, before its original {original.path} "
+            f"({original.updated}); bring it up to date and change 'updated'",
+            WARNING,
+        )
+
+
+def _warn_unlisted(site: Site) -> Iterator[Problem]:
+    # An undeclared category is already an error (see _check_articles).
+    listed = listed_on_category_pages(site)
+    for article in site.articles:
+        if article.draft or article.slug in listed or article.category not in site.categories_by_slug:
+            continue
+        yield Problem(
+            article.path,
+            article.line_of("category"),
+            f"no category page links to this article: category '{article.category}' lists its first "
+            f"{CATEGORY_PAGE_LIMIT} articles only; move it to another category or split '{article.category}'",
+            WARNING,
+        )
+
+
+def _warn_review_due(site: Site, today: dt.date) -> Iterator[Problem]:
+    for article in site.articles:
+        if article.review_by is not None and article.review_by < today:
+            yield Problem(
+                article.path,
+                article.line_of("review_by"),
+                f"review_by {article.review_by} has passed: check the article, then change 'updated' "
+                "and set a new 'review_by'",
+                WARNING,
+            )
 
 
 def _check_articles(site: Site) -> Iterator[Problem]:

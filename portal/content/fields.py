@@ -15,6 +15,7 @@ from portal.content.problems import Problems
 from portal.content.yamlfile import YamlList, YamlMap
 
 DEFAULT_LANG = "en"  # the language of content that does not say
+DRAFT_KEY = "draft"  # see portal/content/drafts.py
 
 
 def _type_name(value: Any) -> str:
@@ -41,7 +42,14 @@ class Fields:
         self.problems = problems
         self.what = what
         for key in data:
-            if key not in known:
+            if key == DRAFT_KEY and key not in known:
+                # An author who writes it means "not yet": ignoring it would publish.
+                problems.error(
+                    data.line_of(key),
+                    f"'{DRAFT_KEY}' works only in article front matter; this {what} would be published, "
+                    "so keep it out of the file until it is ready",
+                )
+            elif key not in known:
                 problems.warning(data.line_of(key), f"unknown key '{key}' in {what} (ignored)")
 
     def line(self, key: str) -> int:

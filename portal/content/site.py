@@ -31,7 +31,9 @@ class Site:
     """Everything authors wrote, as typed objects, in a stable order.
 
     ``digests`` maps every content file read (relative path) to its SHA-256, so a
-    build can tell what changed since the last one.
+    build can tell what changed since the last one. ``article_problems`` holds the
+    problems each article file had on its own (path → problems), without the
+    whole-site checks: what a later load may reuse with the unchanged file.
     """
 
     categories: tuple[Category, ...]
@@ -40,6 +42,7 @@ class Site:
     glossary: tuple[GlossaryTerm, ...]
     trees: tuple[Tree, ...]
     digests: Mapping[str, str] = field(default_factory=dict, compare=False, hash=False)
+    article_problems: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     @cached_property
     def articles_by_slug(self) -> dict[str, Article]:
@@ -102,6 +105,7 @@ def load_site(
     root = Path(root)
     found: list[Problem] = []
     digests: dict[str, str] = {}
+    own: dict[str, tuple[Problem, ...]] = {}
 
     def read_one(name: str, loader: Callable[[str, Problems], list[T]]) -> list[T]:
         path = root / name
@@ -132,10 +136,12 @@ def load_site(
         if cached is not None and cached[0].digest == digest:
             articles.append(cached[0])
             found.extend(cached[1])
+            own[rel] = tuple(cached[1])
             continue
         problems = Problems(rel)
         article = load_article(rel, text, digest, problems)
         found.extend(problems)
+        own[rel] = tuple(problems)
         if article:
             articles.append(article)
 
@@ -152,6 +158,7 @@ def load_site(
         glossary=tuple(glossary),
         trees=tuple(trees),
         digests=digests,
+        article_problems=own,
     )
     found.extend(check_site(site))
     return site, sorted(set(found))

@@ -83,8 +83,18 @@ def _construct_list(loader: _LineLoader, node: yaml.SequenceNode) -> YamlList:
     return result
 
 
+def _construct_timestamp(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+    # PyYAML raises ValueError (not a YAMLError) for a date-shaped value that is
+    # no date, such as 2026-13-01; kept as text, the field check names it.
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 # YAML 1.1 reads yes/no/on/off as booleans, so a tree option labelled "Yes" or an
 # id "no" would become true/false. Only true and false are booleans here.

@@ -4,8 +4,9 @@ GitHub-flavoured Markdown (tables, alerts such as ``> [!NOTE]``, task lists,
 autolinks, footnotes) with raw HTML allowed and then sanitised. On top of it:
 heading ids (``## Title {#custom-id}`` or one made from the text) with permalink
 anchors and a table of contents; fenced code highlighted by Pygments, with an
-optional ``title="..."``; internal ``.md`` links rewritten to article URLs; and the
-first occurrence of each glossary term linked to its definition.
+optional ``title="..."``; internal ``.md`` links rewritten to article URLs; images
+beside articles rewritten to their published, fingerprinted URLs; and the first
+occurrence of each glossary term linked to its definition.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from portal.rendering.glossary_links import TermMatcher
 from portal.rendering.sanitize import sanitize
 
 # Bumped whenever rendering changes, so the next build re-renders everything.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 _HEADING_ID = re.compile(r"\s*\{#([\w-]+)\}\s*$")
 _TITLE_ATTR = re.compile(r"""title=(?:"([^"]*)"|'([^']*)'|(\S+))""")
@@ -111,14 +112,18 @@ def render_markdown(
     lang: str = "en",
     resolve_link: LinkResolver | None = None,
     terms: TermMatcher | None = None,
+    resolve_image: LinkResolver | None = None,
 ) -> Rendered:
     """Render ``text``. ``resolve_link`` maps an href to the URL it should
-    become (``None`` leaves it alone); ``terms`` links glossary terms."""
+    become (``None`` leaves it alone), ``resolve_image`` likewise an image's
+    src; ``terms`` links glossary terms."""
     tokens = _MD.parse(text)
     headings = _number_headings(tokens)
     _translate_alerts(tokens, lang)
     if resolve_link:
         _rewrite_links(tokens, resolve_link)
+    if resolve_image:
+        _rewrite_images(tokens, resolve_image)
     linked = _link_terms(tokens, terms) if terms else []
     body = _MD.renderer.render(tokens, _MD.options, {})
     return Rendered(
@@ -179,6 +184,15 @@ def _rewrite_links(tokens: list[Token], resolve: LinkResolver) -> None:
                 new = resolve(href)
                 if new is not None:
                     child.attrSet("href", new)
+
+
+def _rewrite_images(tokens: list[Token], resolve: LinkResolver) -> None:
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "image":
+                new = resolve(str(child.attrGet("src") or ""))
+                if new is not None:
+                    child.attrSet("src", new)
 
 
 def _link_terms(tokens: list[Token], matcher: TermMatcher) -> list[str]:

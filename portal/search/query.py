@@ -18,7 +18,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from portal.search.languages import attach_particles
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -138,6 +140,28 @@ def parse_query(raw: str) -> UserQuery:
         else:
             groups.append([token.term])
     return UserQuery(tuple(tuple(g) for g in groups), tuple(excluded), text)
+
+
+def join_particles(query: UserQuery) -> UserQuery:
+    """``query`` with Persian particles typed as separate words joined to their
+    neighbour, as the index joins them (``می خواهم`` -> ``می‌خواهم``). Only runs
+    of bare one-word groups are joined; phrases are joined by the analyser."""
+    groups: list[tuple[Term, ...]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        groups.extend((Term((word,)),) for word in attach_particles(run))
+        run.clear()
+
+    for group in query.groups:
+        if len(group) == 1 and len(group[0].words) == 1:
+            run.append(group[0].words[0])
+            continue
+        flush()
+        groups.append(group)
+    flush()
+    joined = tuple(groups)
+    return query if joined == query.groups else replace(query, groups=joined)
 
 
 def replace_words(query: UserQuery, replace: Callable[[str], str | None]) -> str | None:

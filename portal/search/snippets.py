@@ -13,15 +13,26 @@ from collections.abc import Sequence
 
 from whoosh.lang.porter import stem
 
+from portal.search.languages import snippet_pattern, snippet_text
+
 WINDOW = 220
 
 
 def _patterns(words: Sequence[str]) -> re.Pattern[str] | None:
-    stems = {stem(w.lower()) if w.isascii() else w.lower() for w in words if w}
-    stems = {s for s in stems if len(s) >= 2}
-    if not stems:
+    """English words match from their stem; other words (and numbers) in any
+    spelling the search folds together, in :func:`snippet_text` (see
+    :func:`snippet_pattern`)."""
+    pieces: dict[str, int] = {}
+    for word in words:
+        if len(word) < 2:
+            continue
+        if word.isascii() and word.isalpha():
+            pieces[re.escape(stem(word.lower()))] = len(word)
+        else:
+            pieces[snippet_pattern(word) or re.escape(word.lower())] = len(word)
+    if not pieces:
         return None
-    alternation = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    alternation = "|".join(sorted(pieces, key=pieces.__getitem__, reverse=True))
     return re.compile(rf"(?<!\w)(?:{alternation})\w*", re.IGNORECASE)
 
 
@@ -29,7 +40,8 @@ def make_snippet(text: str, words: Sequence[str], fallback: str = "", width: int
     """An HTML snippet of ``text`` around the query ``words`` (``<mark>`` around
     each match), or the escaped start of ``fallback``/``text`` when none occurs."""
     pattern = _patterns(words)
-    matches = list(pattern.finditer(text)) if pattern else []
+    folded = snippet_text(text) if pattern else text  # as long as text: offsets agree
+    matches = list(pattern.finditer(folded)) if pattern else []
     if not matches:
         plain = fallback or text
         short = plain[:width].rsplit(" ", 1)[0] if len(plain) > width else plain
@@ -42,9 +54,9 @@ def make_snippet(text: str, words: Sequence[str], fallback: str = "", width: int
     piece = text[begin:end].replace("\n", " · ")
     out: list[str] = ["… " if begin else ""]
     pos = 0
-    for match in pattern.finditer(piece):
+    for match in pattern.finditer(folded[begin:end].replace("\n", " · ")):
         out.append(html.escape(piece[pos : match.start()]))
-        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        out.append(f"<mark>{html.escape(piece[match.start() : match.end()])}</mark>")
         pos = match.end()
     out.append(html.escape(piece[pos:]))
     out.append(" …" if end < len(text) else "")

@@ -32,6 +32,7 @@ import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from portal.search.languages import ZWNJ, normalise
 from portal.search.query import UserQuery, replace_words
 
 WORDS_FILE = "words.json"
@@ -40,7 +41,9 @@ MIN_WORD, MAX_WORD = 4, 24  # shorter words have too many neighbours to guess fr
 MAX_LOOKUPS = 4  # unknown words corrected per query; the rest stay as typed
 MAX_CANDIDATES = 1000  # table entries checked per word, whatever the vocabulary
 _MASK = 0xFFFFFFFF
-_WORD = re.compile(r"\w+")  # measured faster than a letters-only class; others are dropped below
+# Measured faster than a letters-only class; others are dropped below. A Persian
+# word keeps its ZWNJ, so a suggestion is spelt as the articles spell it.
+_WORD = re.compile(r"\w+(?:\u200c\w+)*")
 
 
 def max_distance(word: str) -> int:
@@ -50,13 +53,20 @@ def max_distance(word: str) -> int:
 
 def is_correctable(word: str) -> bool:
     """Only plain words of letters are corrected (not numbers, codes, ``a:b``)."""
-    return MIN_WORD <= len(word) <= MAX_WORD and word.isalpha()
+    return MIN_WORD <= len(word) <= MAX_WORD and _is_alpha(word)
+
+
+def _is_alpha(word: str) -> bool:
+    return word.replace(ZWNJ, "").isalpha()
 
 
 def words_in(text: str) -> set[str]:
-    """The distinct vocabulary words of ``text``: lower-cased, letters only
-    (``wifi6`` is left out, not cut), of a length a correction can reach."""
-    return {w for w in set(_WORD.findall(text.lower())) if MIN_WORD - 1 <= len(w) <= MAX_WORD + 2 and w.isalpha()}
+    """The distinct vocabulary words of ``text``, normalised as the search
+    normalises them (lower case, Persian and Hebrew spelling variants folded),
+    letters only (``wifi6`` is left out, not cut), of a length a correction
+    can reach."""
+    found = set(_WORD.findall(normalise(text)))
+    return {w for w in found if MIN_WORD - 1 <= len(w) <= MAX_WORD + 2 and _is_alpha(w)}
 
 
 def read_frequencies(directory: Path) -> dict[str, int] | None:
@@ -189,7 +199,7 @@ def correct(query: UserQuery, speller: Speller, is_known: Callable[[str], bool])
 
     def fix(word: str) -> str | None:
         nonlocal lookups
-        folded = word.lower()
+        folded = normalise(word)
         if lookups >= MAX_LOOKUPS or not is_correctable(folded) or folded in speller or is_known(word):
             return None
         lookups += 1

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from portal.search.languages import fold, hebrew_forms, is_hebrew
 from portal.search.query import MAX_TERMS, Term, UserQuery, words_of
 
 Synonyms = Mapping[str, Mapping[str, Sequence[str]]]
@@ -71,12 +72,22 @@ class SynonymTable:
         return cls({k: tuple(v)[:MAX_NAMES_PER_TERM] for k, v in names.items() if v})
 
     def others(self, text: str) -> tuple[Term, ...]:
-        return self._names.get(text.casefold(), ())
+        """The other names of the term ``text`` names, compared as the search
+        compares words; a Hebrew word with prefix letters that names no term
+        is looked up without them ("לנתב" finds what "נתב" finds)."""
+        key = fold(text)
+        found = self._names.get(key, ())
+        if not found and is_hebrew(key):
+            for form in hebrew_forms(key)[1:]:
+                found = self._names.get(form, ())
+                if found:
+                    break
+        return found
 
 
 def _key(name: str) -> str:
     words = words_of(name)
-    return " ".join(words).casefold() if 0 < len(words) <= MAX_NAME_WORDS else ""
+    return fold(" ".join(words)) if 0 < len(words) <= MAX_NAME_WORDS else ""
 
 
 def expand(query: UserQuery, table: SynonymTable) -> tuple[Group, ...]:

@@ -16,6 +16,7 @@ import functools
 import re
 import secrets
 
+from flask_babel import gettext
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -76,14 +77,16 @@ def name_problem(name: str) -> str:
 
 def password_problem(password: str, email: str) -> str:
     """Why ``password`` is not good enough for the account ``email``, or ``""``."""
+    # Shown on the desk's password page in the agent's language; the command
+    # line has no request, so it reads them in English.
     if len(password) < MIN_PASSWORD:
-        return f"A password needs at least {MIN_PASSWORD} characters."
+        return gettext("A password needs at least %(count)s characters.", count=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD:
-        return f"A password has at most {MAX_PASSWORD} characters."
+        return gettext("A password has at most %(count)s characters.", count=MAX_PASSWORD)
     if not _typeable(password):
-        return "The password contains characters that cannot be typed."
+        return gettext("The password contains characters that cannot be typed.")
     if normalise_email(password) == normalise_email(email):
-        return "The password must not be the email address."
+        return gettext("The password must not be the email address.")
     return ""
 
 

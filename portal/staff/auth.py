@@ -14,7 +14,9 @@ desk does not turn every page view into a database write.
 
 The cookie is HttpOnly, SameSite=Strict (another site cannot make the browser
 send it), limited to ``/staff`` (the public pages never see it) and Secure when
-the desk is served over HTTPS.
+the desk is served over HTTPS. The desk also answers in Hebrew and Persian
+(``/he/staff``, ``/fa/staff``): the same cookie is set for each language's
+desk path (:data:`COOKIE_PATHS`), so an agent signs in once for all of them.
 """
 
 from __future__ import annotations
@@ -32,11 +34,13 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from portal import db
+from portal import db, i18n
 from portal.models import Staff, StaffSession
 
 COOKIE = "portal_staff"
 COOKIE_PATH = "/staff"
+# The desk in every interface language: /staff, /he/staff, /fa/staff.
+COOKIE_PATHS = tuple(i18n.prefix(lang) + COOKIE_PATH for lang in i18n.LANGUAGES)
 IDLE_TIMEOUT = dt.timedelta(hours=8)  # a working day, with lunch
 LIFETIME = dt.timedelta(days=7)  # then sign in again, whatever
 TOUCH_EVERY = dt.timedelta(minutes=1)
@@ -121,27 +125,33 @@ def load() -> Staff | None:
 
 
 def set_cookie(response: Response, token: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        token,
-        max_age=int(LIFETIME.total_seconds()),
-        path=COOKIE_PATH,
-        secure=request.is_secure,
-        httponly=True,
-        samesite="Strict",
-    )
+    for path in COOKIE_PATHS:
+        response.set_cookie(
+            COOKIE,
+            token,
+            max_age=int(LIFETIME.total_seconds()),
+            path=path,
+            secure=request.is_secure,
+            httponly=True,
+            samesite="Strict",
+        )
 
 
 def clear_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE, path=COOKIE_PATH, secure=request.is_secure, httponly=True, samesite="Strict")
+    for path in COOKIE_PATHS:
+        response.delete_cookie(COOKIE, path=path, secure=request.is_secure, httponly=True, samesite="Strict")
+
+
+def _on_desk(path: str) -> bool:
+    return any(path == desk or path.startswith(desk + "/") for desk in COOKIE_PATHS)
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on the desk, never another site."""
+    """Where to go after signing in: a path on the desk (in any language), never another site."""
     if not target or len(target) > 2000 or "\\" in target:
         return url_for("staff.queue")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not parts.path.startswith(COOKIE_PATH) or target.startswith("//"):
+    if parts.scheme or parts.netloc or not _on_desk(parts.path) or target.startswith("//"):
         return url_for("staff.queue")
     return target
 
@@ -155,7 +165,8 @@ def login_required(view: F) -> F:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if load() is None:
             if request.method in ("GET", "HEAD"):
-                here = request.path + (f"?{request.query_string.decode('latin-1')}" if request.query_string else "")
+                query = request.query_string.decode("latin-1")
+                here = i18n.prefix(i18n.current_lang()) + request.path + (f"?{query}" if query else "")
                 return redirect(url_for("staff.login") + "?" + urlencode({"next": here}))
             abort(403)
         return view(*args, **kwargs)

@@ -15,12 +15,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
+from portal import i18n
+from portal.i18n import lazy_gettext
 from portal.models import BODY_LENGTH, PRIORITIES, TICKET_STATUSES
 from portal.staff.accounts import password_problem
+from portal.staff.labels import PRIORITY_NAMES, STATUS_NAMES
 from portal.tickets.forms import Text, TicketFields, normalise
 
 
@@ -38,20 +42,24 @@ class _Form(FlaskForm):
 
 
 class LoginForm(_Form):
-    email = StringField("Email", filters=[_strip])
-    password = PasswordField("Password")
+    email = StringField(lazy_gettext("Email"), filters=[_strip])
+    password = PasswordField(lazy_gettext("Password"))
     next = HiddenField()
 
 
 class PasswordForm(_Form):
-    current = PasswordField("Current password", [DataRequired("Enter your current password.")])
-    new = PasswordField("New password", [DataRequired("Choose a new password.")])
-    confirm = PasswordField("New password again", [DataRequired("Type the new password again.")])
+    current = PasswordField(
+        lazy_gettext("Current password"), [DataRequired(lazy_gettext("Enter your current password."))]
+    )
+    new = PasswordField(lazy_gettext("New password"), [DataRequired(lazy_gettext("Choose a new password."))])
+    confirm = PasswordField(
+        lazy_gettext("New password again"), [DataRequired(lazy_gettext("Type the new password again."))]
+    )
 
     def check_new(self, email: str) -> bool:
         """The new password's rules, after the fields' own."""
         if self.new.data != self.confirm.data:
-            self.confirm.errors = ["The two new passwords are not the same."]
+            self.confirm.errors = [gettext("The two new passwords are not the same.")]
             return False
         problem = password_problem(self.new.data or "", email)
         if problem:
@@ -60,7 +68,7 @@ class PasswordForm(_Form):
         return True
 
 
-def _message_body(label: str, missing: str) -> TextAreaField:
+def _message_body(label: object, missing: object) -> TextAreaField:
     return TextAreaField(
         label,
         filters=[_free_text],
@@ -69,27 +77,30 @@ def _message_body(label: str, missing: str) -> TextAreaField:
 
 
 class ReplyForm(_Form):
-    body = _message_body("Message", "Write the reply first.")
-    status = SelectField("Then set status", default="")  # "": as the reply sets it (pending)
+    body = _message_body(lazy_gettext("Message"), lazy_gettext("Write the reply first."))
+    status = SelectField(lazy_gettext("Then set status"), default="")  # "": as the reply sets it (pending)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = [("", "Pending (awaiting the customer)"), *[(s, s.capitalize()) for s in TICKET_STATUSES]]
+        self.status.choices = [
+            ("", gettext("Pending (awaiting the customer)")),
+            *[(s, str(STATUS_NAMES[s])) for s in TICKET_STATUSES],
+        ]
 
 
 class NoteForm(_Form):
-    body = _message_body("Note", "Write the note first.")
+    body = _message_body(lazy_gettext("Note"), lazy_gettext("Write the note first."))
 
 
 class UpdateForm(_Form):
-    status = SelectField("Status")
-    priority = SelectField("Priority")
-    assignee = SelectField("Assignee")  # "" for nobody, else a staff id; set by the view
+    status = SelectField(lazy_gettext("Status"))
+    priority = SelectField(lazy_gettext("Priority"))
+    assignee = SelectField(lazy_gettext("Assignee"))  # "" for nobody, else a staff id; set by the view
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.status.choices = [(s, s.capitalize()) for s in TICKET_STATUSES]
-        self.priority.choices = [(p, p.capitalize()) for p in PRIORITIES]
+        self.status.choices = [(s, str(STATUS_NAMES[s])) for s in TICKET_STATUSES]
+        self.priority.choices = [(p, str(PRIORITY_NAMES[p])) for p in PRIORITIES]
 
 
 class PhoneTicketForm(TicketFields):
@@ -97,13 +108,19 @@ class PhoneTicketForm(TicketFields):
     plus a priority (default: the SLA's for the category) and the one-time
     submission key that makes a double click open one ticket."""
 
-    priority = SelectField("Priority")
+    priority = SelectField(lazy_gettext("Priority"))
+    lang = SelectField(lazy_gettext("Caller's language"), default=i18n.DEFAULT)
     submission = HiddenField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.name.label.text = "Caller's name"
-        self.email.label.text = "Caller's email"
-        self.description.label.text = "What the caller needs"
-        self.category.label.text = "Category"
-        self.priority.choices = [("", "As the SLA sets for the category"), *[(p, p.capitalize()) for p in PRIORITIES]]
+        self.name.label.text = gettext("Caller's name")
+        self.email.label.text = gettext("Caller's email")
+        self.description.label.text = gettext("What the caller needs")
+        self.category.label.text = gettext("Category")
+        self.priority.choices = [
+            ("", gettext("As the SLA sets for the category")),
+            *[(p, str(PRIORITY_NAMES[p])) for p in PRIORITIES],
+        ]
+        # Each language in its own name, as a caller would recognise it.
+        self.lang.choices = [(code, i18n.NAMES[code]) for code in i18n.LANGUAGES]

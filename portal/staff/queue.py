@@ -15,17 +15,32 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
+from portal.i18n import LazyText, lazy_gettext
 from portal.models import PRIORITIES, TICKET_STATUSES, Ticket
+from portal.staff.labels import STATUS_NAMES
 from portal.tickets.service import OPEN_STATUSES
 from portal.tickets.sla import Sla
 
 PER_PAGE = 50
 MAX_PAGE = 10_000
 # L10n: the queue's choices, in the order the filter menus show them.
-STATUS_FILTERS = {"open": "All open", **{s: s.capitalize() for s in TICKET_STATUSES}, "any": "Any status"}
-ASSIGNEE_FILTERS = {"anyone": "Anyone", "me": "Me", "unassigned": "Unassigned"}
-SLA_FILTERS = {"": "Any", "breached": "Breached", "due-soon": "Due soon"}
-SORTS = {"due": "Due first", "priority": "Priority", "created": "Newest", "updated": "Recently updated"}
+STATUS_FILTERS: dict[str, LazyText] = {
+    "open": lazy_gettext("All open"),
+    **{s: STATUS_NAMES[s] for s in TICKET_STATUSES},
+    "any": lazy_gettext("Any status"),
+}
+ASSIGNEE_FILTERS = {
+    "anyone": lazy_gettext("Anyone"),
+    "me": lazy_gettext("Me"),
+    "unassigned": lazy_gettext("Unassigned"),
+}
+SLA_FILTERS = {"": lazy_gettext("Any"), "breached": lazy_gettext("Breached"), "due-soon": lazy_gettext("Due soon")}
+SORTS = {
+    "due": lazy_gettext("Due first"),
+    "priority": lazy_gettext("Priority"),
+    "created": lazy_gettext("Newest"),
+    "updated": lazy_gettext("Recently updated"),
+}
 
 
 @dataclass(frozen=True)

@@ -314,3 +314,75 @@
     if (box.top < 0 || box.bottom > window.innerHeight) { marks[0].scrollIntoView({ block: "center" }); }
   }
 })();
+
+// Which search result was opened, and at which rank, for the insights
+// (portal/views/events.py): a beacon, so following the link never waits for it.
+// Without this, the search is still counted; it just cannot say what was opened.
+(function () {
+  "use strict";
+  var list = document.querySelector("ol[data-open]");
+  if (!list || !navigator.sendBeacon || !window.URLSearchParams) { return; }
+  var sent = {};
+  function opened(event) {
+    var link = event.target.closest && event.target.closest("a[data-rank]");
+    if (!link || sent[link.dataset.rank] || (event.type === "auxclick" && event.button !== 1)) { return; }
+    sent[link.dataset.rank] = true;
+    navigator.sendBeacon(list.dataset.open, new URLSearchParams({
+      q: list.dataset.q, rank: link.dataset.rank, url: link.pathname, category: list.dataset.category || ""
+    }));
+  }
+  list.addEventListener("click", opened);
+  list.addEventListener("auxclick", opened);  // opened in a new tab with the middle button
+})();
+
+// Languages (portal/i18n.py). Every page is the same for every visitor, so the
+// remembered choice and the browser's preference are applied here, not on the
+// server: an element with data-choose-lang (the switcher, the offer) remembers
+// that language for a year. A reader who chose another language than the home
+// page's is taken to their language's home page; on any other page, a reader
+// whose choice (or, before any choice, whose browser) prefers another language
+// this page exists in is offered it (a <template data-offer> from base.html).
+(function () {
+  "use strict";
+  if (!Element.prototype.closest || !document.querySelectorAll) { return; }
+  var COOKIE = "portal_lang", YEAR = 365 * 24 * 3600;
+  var page = document.documentElement.lang;
+  var slot = document.querySelector("[data-offer-slot]");
+
+  function remembered() {
+    var found = /(?:^|;\s*)portal_lang=([a-z]{2,3})(?:;|$)/.exec(document.cookie);
+    return found ? found[1] : "";
+  }
+  function remember(lang) {
+    document.cookie = COOKIE + "=" + encodeURIComponent(lang) + "; max-age=" + YEAR + "; path=/; samesite=lax" +
+      (location.protocol === "https:" ? "; secure" : "");
+  }
+  document.addEventListener("click", function (event) {
+    var chooser = event.target.closest("[data-choose-lang]");
+    if (!chooser) { return; }
+    remember(chooser.getAttribute("data-choose-lang"));
+    if (chooser.hasAttribute("data-dismiss-offer") && slot) { slot.innerHTML = ""; }
+  });
+
+  var offers = {};
+  document.querySelectorAll("template[data-offer]").forEach(function (template) {
+    offers[template.getAttribute("data-offer")] = template;
+  });
+  var chosen = remembered(), wanted = chosen;
+  if (!wanted) {
+    // The browser's languages in order of preference: the first the site has wins.
+    var accepted = navigator.languages && navigator.languages.length ? navigator.languages : [navigator.language || ""];
+    for (var i = 0; i < accepted.length && !wanted; i += 1) {
+      var code = String(accepted[i]).toLowerCase().split("-")[0];
+      if (code === page || offers[code]) { wanted = code; }
+    }
+  }
+  var offer = wanted && wanted !== page ? offers[wanted] : null;
+  if (!offer || !slot || !offer.content) { return; }
+  var target = offer.content.querySelector("a[href]");
+  if (chosen && document.body.hasAttribute("data-home") && target) {
+    window.location.replace(target.href);
+    return;
+  }
+  slot.appendChild(document.importNode(offer.content, true));
+})();

@@ -33,11 +33,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import force_locale, get_locale, gettext
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Optional, ValidationError
 
+from portal import i18n
+from portal.i18n import format_count, format_number, lazy_gettext
 from portal.models import BODY_LENGTH, EMAIL_LENGTH, NAME_LENGTH, SUBJECT_LENGTH, Ticket
 
 PRODUCTS = ("Harbor Hub", "Mesh discs", "Harbor TV box", "Harbor app", "Other")
@@ -54,22 +57,22 @@ LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 _MULTILINE_KEEP = frozenset("\n\r\t")
 
 # L10n: field errors, shown under the field.
-UNREADABLE = "Some characters here couldn't be read. Please type them again."
-CONTROL = "This contains invisible control characters. Please type it again without them."
-ONE_LINE = "Please keep this on one line."
+UNREADABLE = lazy_gettext("Some characters here couldn't be read. Please type them again.")
+CONTROL = lazy_gettext("This contains invisible control characters. Please type it again without them.")
+ONE_LINE = lazy_gettext("Please keep this on one line.")
 
 
 def text_problem(text: str, *, single_line: bool) -> str | None:
     """Why ``text`` cannot be stored or put in an email, or ``None``."""
     for ch in text:
         if single_line and ch in LINE_BREAKS:
-            return ONE_LINE
+            return str(ONE_LINE)
     for ch in text:
         category = unicodedata.category(ch)
         if category == "Cs" or ch == "\ufffd":
-            return UNREADABLE
+            return str(UNREADABLE)
         if category == "Cc" and not (not single_line and ch in _MULTILINE_KEEP):
-            return CONTROL
+            return str(CONTROL)
     return None
 
 
@@ -95,7 +98,12 @@ def check_email(text: str) -> tuple[str, str | None]:
     try:
         found = validate_email(text, check_deliverability=False)
     except EmailNotValidError as exc:
-        return text, f"Enter an email address like name@example.com. {exc}"
+        message = gettext("Enter an email address like %(example)s.", example="name@example.com")
+        # email-validator explains the problem in English only: a customer reading
+        # another language gets the translated sentence alone.
+        if str(get_locale() or "en").startswith("en"):
+            message = f"{message} {exc}"
+        return text, message
     return found.normalized, None
 
 
@@ -121,7 +129,9 @@ def _email(form: FlaskForm, field: Any) -> None:
 
 def _account(form: FlaskForm, field: Any) -> None:
     if field.data and not _ACCOUNT.fullmatch(field.data):
-        raise ValidationError("Use the letters and numbers shown on your bill, such as HF-2041-7785.")
+        raise ValidationError(
+            gettext("Use the letters and numbers shown on your bill, such as %(example)s.", example="HF-2041-7785")
+        )
 
 
 def _one_line(value: str | None) -> str:
@@ -132,8 +142,30 @@ def _free_text(value: str | None) -> str:
     return normalise(value, single_line=False)
 
 
-def _too_long(limit: int) -> Length:
-    return Length(max=limit, message=f"Please use at most {limit:,} characters (this has %(length)d).")
+class _TooLong:
+    """A WTForms validator: at most ``limit`` characters, saying how many there are
+    (numbers in the reader's own digits and separators)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def __call__(self, form: FlaskForm, field: Any) -> None:
+        length = len(field.data or "")
+        if length > self.limit:
+            raise ValidationError(too_long_message(self.limit, length))
+
+
+def too_long_message(limit: int, length: int) -> str:
+    # The count is written without grouping (it is read as a figure, not an amount).
+    return gettext(
+        "Please use at most %(limit)s characters (this has %(length)s).",
+        limit=format_number(limit),
+        length=format_count(length),
+    )
+
+
+def _too_long(limit: int) -> _TooLong:
+    return _TooLong(limit)
 
 
 class TicketFields(FlaskForm):
@@ -144,51 +176,61 @@ class TicketFields(FlaskForm):
         csrf = False  # portal.csrf checks every form post before the view runs
 
     name = StringField(
-        "Your name",
+        lazy_gettext("Your name"),
         filters=[_one_line],
-        validators=[DataRequired("Please tell us your name."), _too_long(NAME_LENGTH), Text()],
+        validators=[DataRequired(lazy_gettext("Please tell us your name.")), _too_long(NAME_LENGTH), Text()],
     )
     email = EmailField(
-        "Email address",
+        lazy_gettext("Email address"),
         filters=[_one_line],
-        validators=[DataRequired("Please enter your email address."), _too_long(EMAIL_LENGTH), Text(), _email],
+        validators=[
+            DataRequired(lazy_gettext("Please enter your email address.")),
+            _too_long(EMAIL_LENGTH),
+            Text(),
+            _email,
+        ],
     )
-    category = SelectField("Topic", validate_choice=False)
+    category = SelectField(lazy_gettext("Topic"), validate_choice=False)
     subject = StringField(
-        "Subject",
+        lazy_gettext("Subject"),
         filters=[_one_line],
-        validators=[DataRequired("Please add a subject."), _too_long(SUBJECT_LENGTH), Text()],
+        validators=[DataRequired(lazy_gettext("Please add a subject.")), _too_long(SUBJECT_LENGTH), Text()],
     )
     description = TextAreaField(
-        "Description",
+        lazy_gettext("Description"),
         filters=[_free_text],
         validators=[
-            DataRequired("Please describe what's happening."),
+            DataRequired(lazy_gettext("Please describe what's happening.")),
             _too_long(BODY_LENGTH),
             Text(single_line=False),
         ],
     )
-    product = SelectField("Product", validate_choice=False, default="")
+    product = SelectField(lazy_gettext("Product"), validate_choice=False, default="")
     account_number = StringField(
-        "Account number",
+        lazy_gettext("Account number"),
         filters=[_one_line],
         validators=[Optional(), _too_long(ACCOUNT_LENGTH), Text(), _account],
     )
 
     def set_categories(self, categories: Iterable[tuple[str, str]]) -> None:
         """``(slug, title)`` pairs, in the order customers know them."""
-        self.category.choices = [("", "Choose a topic"), *categories]
-        self.product.choices = [("", "Not about one product"), *((p, p) for p in PRODUCTS)]
+        self.category.choices = [("", gettext("Choose a topic")), *categories]
+        # Product names are Harbor Fibre's brand names, the same in every language;
+        # only "Other" is a word.
+        self.product.choices = [
+            ("", gettext("Not about one product")),
+            *((p, gettext("Other") if p == "Other" else p) for p in PRODUCTS),
+        ]
 
     def validate_category(self, field: Any) -> None:
         if not field.data:
-            raise ValidationError("Please choose the topic closest to your question.")
+            raise ValidationError(gettext("Please choose the topic closest to your question."))
         if field.data not in {value for value, _label in field.choices if value}:
-            raise ValidationError("Please choose one of the topics in the list.")
+            raise ValidationError(gettext("Please choose one of the topics in the list."))
 
     def validate_product(self, field: Any) -> None:
         if field.data and field.data not in PRODUCTS:
-            raise ValidationError("Please choose one of the products in the list.")
+            raise ValidationError(gettext("Please choose one of the products in the list."))
 
 
 class TicketForm(TicketFields):
@@ -205,8 +247,8 @@ class TicketForm(TicketFields):
     tree = HiddenField(filters=[lambda v: v if v and len(v) <= 80 else ""])
     a = HiddenField(filters=[lambda v: v if v and len(v) <= 4200 else ""])
     outcome = HiddenField(filters=[lambda v: v if v and len(v) <= 16 else ""])
-    include_context = BooleanField("Send this with my request", default=True)
-    extra_details = StringField("Leave this field empty")
+    include_context = BooleanField(lazy_gettext("Send this with my request"), default=True)
+    extra_details = StringField(lazy_gettext("Leave this field empty"))
 
 
 def decode_form(raw: bytes, max_fields: int = 50) -> MultiDict[str, str] | None:
@@ -250,7 +292,10 @@ def filled_honeypot(form: TicketForm) -> bool:
 
 # The API ---------------------------------------------------------------------
 
-API_FIELDS = ("name", "email", "category", "subject", "description", "product", "account_number")
+# The form's fields, then the customer's language: the API has no URL prefix to
+# take it from, so a client says which language the emails are to be written in.
+FORM_FIELDS = ("name", "email", "category", "subject", "description", "product", "account_number")
+API_FIELDS = (*FORM_FIELDS, "lang")
 
 
 @dataclass(frozen=True)
@@ -266,20 +311,32 @@ def check_payload(payload: Mapping[str, Any], categories: Iterable[tuple[str, st
     """Validate an API body with the web form's own fields and validators.
 
     Unknown fields are errors (a client that misspells ``description`` hears
-    so instead of losing it); every value must be a string.
+    so instead of losing it); every value must be a string. ``lang``, the
+    language the customer's emails are written in, is one of
+    :data:`portal.i18n.LANGUAGES` (English when left out).
     """
+    # The API answers in English whatever the request's language: programs read
+    # these messages (and log them), and one language keeps them stable.
+    with force_locale("en"):
+        return _check_payload(payload, categories)
+
+
+def _check_payload(payload: Mapping[str, Any], categories: Iterable[tuple[str, str]]) -> Checked:
     errors: dict[str, list[str]] = {}
     for key, value in payload.items():
         if key not in API_FIELDS:
             errors[str(key)[:100]] = ["Unknown field."]
         elif not isinstance(value, str):
             errors[key] = ["Must be a string."]
-    strings = MultiDict({k: v for k, v in payload.items() if k in API_FIELDS and isinstance(v, str)})
+    strings = MultiDict({k: v for k, v in payload.items() if k in FORM_FIELDS and isinstance(v, str)})
     form = TicketFields(formdata=strings)
     form.set_categories(categories)
     if not form.validate():
         for name, messages in form.errors.items():
             errors.setdefault(name, []).extend(str(m) for m in messages)
+    lang = payload.get("lang", i18n.DEFAULT)
+    if isinstance(lang, str) and lang not in i18n.LANGUAGES:
+        errors["lang"] = [f"Must be one of {', '.join(i18n.LANGUAGES)}."]
     if errors:
         return Checked({}, errors)
-    return Checked({name: getattr(form, name).data or "" for name in API_FIELDS}, {})
+    return Checked({**{name: getattr(form, name).data or "" for name in FORM_FIELDS}, "lang": lang}, {})

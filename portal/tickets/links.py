@@ -8,12 +8,14 @@ ticket's email, or the secret key, invalidates every link.
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, request, url_for
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from portal import i18n
 from portal.models import Ticket
 
 MAX_AGE = 180 * 24 * 3600  # a link in an old email keeps working for half a year
@@ -65,12 +67,29 @@ def site_root() -> str:
     if configured:
         return configured.rstrip("/")
     if has_request_context():
-        if (urlsplit(request.url_root).hostname or "") in _LOOPBACK:
-            return request.url_root.rstrip("/")
+        if (urlsplit(request.host_url).hostname or "") in _LOOPBACK:
+            # The host alone: the paths added to it carry the mount point and
+            # the language (a Hebrew page's own root ends in /he).
+            return request.host_url.rstrip("/")
         current_app.logger.warning("PORTAL_SITE_URL is not set: links in emails point at %s", LOCAL_ROOT)
     return LOCAL_ROOT
 
 
+def localized_path(lang: str, endpoint: str, **values: Any) -> str:
+    """The path of ``endpoint`` in the interface language ``lang`` (with its
+    prefix, ``/fa/…``, for any but English), whatever the current request's is."""
+    lang = (lang or "").split("-")[0]
+    if has_request_context():
+        return i18n.url_in(lang, endpoint, **values)
+    return i18n.prefix(lang) + url_for(endpoint, **values)
+
+
 def ticket_link(ticket: Ticket) -> str:
-    """The absolute URL of the customer's view of ``ticket``, signed."""
-    return site_root() + url_for("ticket_status.view", token=token_for(ticket))
+    """The absolute URL of the customer's view of ``ticket``, signed, in the
+    ticket's language (``/he/tickets/view/…``)."""
+    return site_root() + localized_path(ticket.lang, "ticket_status.view", token=token_for(ticket))
+
+
+def lookup_link(lang: str) -> str:
+    """The absolute URL of the status lookup form, in ``lang``."""
+    return site_root() + localized_path(lang, "ticket_status.lookup")

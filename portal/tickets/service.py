@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
+from portal.insights import events
 from portal.models import PRIORITIES, TICKET_STATUSES, Staff, Ticket, TicketMessage
 from portal.tickets import emails, outbox, reference
 from portal.tickets.sla import Sla
@@ -49,6 +50,7 @@ class Draft:
     channel: str = "web"
     submission: str | None = None
     opened_by: int | None = None
+    visit: str = ""  # the web visitor's insights visit (portal.insights.events.visit); "" for staff and API
 
 
 class Opened(NamedTuple):
@@ -113,6 +115,17 @@ def open_ticket(session: Session, draft: Draft, sla: Sla, now: dt.datetime) -> O
                 return Opened(raced, False)
             continue
         session.add(TicketMessage(ticket_id=ticket.id, created=now, author="customer", body=draft.description))
+        session.add(
+            events.make(
+                "ticket",
+                visit=draft.visit,
+                at=now,
+                subject=draft.category,
+                detail=draft.channel,
+                lang=draft.lang,
+                category=draft.category,
+            )
+        )
         outbox.enqueue(session, emails.acknowledgement(ticket, sla), now, ticket)
         return Opened(ticket, True)
     raise RuntimeError("could not find an unused ticket reference")
@@ -222,14 +235,16 @@ def update(
     ticket.updated = now
 
 
-def rate(session: Session, ticket: Ticket, score: int, comment: str, now: dt.datetime) -> bool:
+def rate(session: Session, ticket: Ticket, score: int, comment: str, now: dt.datetime, nps: int | None = None) -> bool:
     """Record the customer's satisfaction, once per ticket and only once it is
-    solved. Returns whether it was recorded. One conditional UPDATE decides, so
-    two answers sent at the same moment (two tabs, a double click) cannot both
+    solved, with their answer to "How likely are you to recommend us?" (0-10)
+    when the survey asks it (``nps``; ``None``: not asked or not answered).
+    Returns whether it was recorded. One conditional UPDATE decides, so two
+    answers sent at the same moment (two tabs, a double click) cannot both
     count, on either database."""
-    if not 1 <= score <= 5:
+    if not 1 <= score <= 5 or (nps is not None and not 0 <= nps <= 10):
         return False
-    values = {"csat_score": score, "csat_comment": comment or None, "csat_at": now}
+    values = {"csat_score": score, "csat_comment": comment or None, "csat_at": now, "nps_score": nps}
     done = session.execute(
         update_rows(Ticket)
         .where(Ticket.id == ticket.id, Ticket.csat_score.is_(None), Ticket.status.in_(CSAT_STATUSES))

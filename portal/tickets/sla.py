@@ -27,8 +27,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext, ngettext
+
 from portal.content.problems import ERROR, Problem, Problems
 from portal.content.yamlfile import YamlMap, load_yaml
+from portal.i18n import format_number
 from portal.models import PRIORITIES
 
 if TYPE_CHECKING:
@@ -168,15 +171,32 @@ def load_sla_file(content_dir: Path, categories: frozenset[str] | None = None) -
     return load_sla(text, problems, categories), list(problems)
 
 
-def format_duration(delta: dt.timedelta) -> str:
-    """``8 hours``, ``3 days``, ``1 day 12 hours``, ``30 minutes``: for customers."""
+def format_duration(delta: dt.timedelta, units: int = 3) -> str:
+    """``8 hours``, ``3 days``, ``1 day 12 hours``, ``30 minutes``: for customers,
+    in the interface language (its plural forms and digits). At most ``units``
+    units, the largest ones (``2``: ``3 days 4 hours`` for 3 days 4 hours 5 minutes)."""
     minutes = int(delta.total_seconds() // 60)
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
-    parts = [
-        f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute")) if n
-    ]
-    return " ".join(parts) or "0 minutes"
+    parts = [_unit(n, unit) for n, unit in ((days, "day"), (hours, "hour"), (mins, "minute")) if n][:units]
+    if not parts:
+        return _unit(0, "minute")
+    text = parts[0]
+    for smaller in parts[1:]:
+        # L10n: a duration in two units, such as "1 day 12 hours"; add a word
+        # such as "and" if your language needs one.
+        text = gettext("%(larger)s %(smaller)s", larger=text, smaller=smaller)
+    return text
+
+
+def _unit(n: int, unit: str) -> str:
+    """``n`` days, hours or minutes, with the plural form the language uses for ``n``."""
+    count = format_number(n)
+    if unit == "day":
+        return ngettext("%(count)s day", "%(count)s days", n, count=count)
+    if unit == "hour":
+        return ngettext("%(count)s hour", "%(count)s hours", n, count=count)
+    return ngettext("%(count)s minute", "%(count)s minutes", n, count=count)
 
 
 # The running site -------------------------------------------------------------

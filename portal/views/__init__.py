@@ -8,13 +8,16 @@ from portal.content.slugs import slugify
 from portal.views import (
     api,
     articles,
+    events,
     faq,
     feedback,
     glossary,
     home,
+    insights,
     meta,
     search,
     staff,
+    staff_content,
     ticket_status,
     tickets,
     troubleshoot,
@@ -33,8 +36,11 @@ def init_app(app: Flask) -> None:
         api,
         meta,
         feedback,
+        events,
         tickets,
         ticket_status,
         staff,
+        insights,
+        staff_content,
     ):
         app.register_blueprint(module.bp)

@@ -23,14 +23,7 @@ from portal.published import current
 from portal.ratelimit import limiter
 from portal.tickets import forms, links, service, sla
 from portal.views.meta import site_root
-from portal.views.tickets import (
-    categories,
-    endpoint_url,
-    scoped_submission,
-    status_lookup_url,
-    ticket_rate_limit,
-    utcnow,
-)
+from portal.views.tickets import categories, scoped_submission, ticket_rate_limit, utcnow
 
 bp = Blueprint("api", __name__)
 
@@ -100,7 +93,12 @@ def _api_key() -> str | None:
 
 
 def _error(status: int, message: str, fields: dict[str, list[str]] | None = None, **headers: str) -> Response:
-    """The one error shape; ``fields`` (messages per field) on a 422."""
+    """The one error shape; ``fields`` (messages per field) on a 422.
+
+    Messages here, and the field messages of :func:`portal.tickets.forms.check_payload`,
+    stay English on purpose: programs read them, log them and match on them, so
+    they are not marked for translation and do not follow any request language.
+    """
     body: dict[str, Any] = {"ok": False, "status": status, "error": message}
     if fields is not None:
         body["fields"] = fields
@@ -111,13 +109,13 @@ def _error(status: int, message: str, fields: dict[str, list[str]] | None = None
 
 
 def ticket_json(ticket: Ticket) -> dict[str, Any]:
-    """The ``TicketCreated`` schema of the OpenAPI document."""
-    page = endpoint_url("ticket_status.view", None, token=links.token_for(ticket)) or status_lookup_url()
+    """The ``TicketCreated`` schema of the OpenAPI document. ``status_url`` is
+    the signed link of the acknowledgement email, in the ticket's language."""
     return {
         "reference": ticket.reference,
         "status": ticket.status,
         "first_response_due": ticket.first_response_due.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "status_url": links.site_root() + page,
+        "status_url": links.ticket_link(ticket),
     }
 
 

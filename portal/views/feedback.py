@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from portal import activity, db, visitors
 from portal.csrf import CSRFError, csrf
 from portal.errors import render_error
+from portal.insights import events
 from portal.published import current
 from portal.ratelimit import limiter
 
@@ -80,6 +81,7 @@ class Item:
     lang: str
     title: str
     url: str
+    category: str = ""
 
 
 def _item(kind: str, key: str) -> Item | None:
@@ -88,11 +90,11 @@ def _item(kind: str, key: str) -> Item | None:
         page = catalog.article(key)  # current slugs only: an old alias is not votable
         if page is None:
             return None
-        return Item(kind, key, page.lang, page.title, url_for("articles.article", slug=key))
+        return Item(kind, key, page.lang, page.title, url_for("articles.article", slug=key), page.category)
     entry = next((f for f in catalog.collection("faq") if f["id"] == key), None)
     if entry is None:
         return None
-    return Item(kind, key, entry["lang"], entry["question"], url_for("faq.index") + f"#{key}")
+    return Item(kind, key, entry["lang"], entry["question"], url_for("faq.index") + f"#{key}", entry["category"])
 
 
 def _item_or_404(kind: str, key: str) -> Item:
@@ -108,6 +110,9 @@ def _vote(item: Item) -> Response | str:
         abort(400)
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     activity.record_vote(db.session(), item.kind, item.key, item.lang, visitors.hashed("vote"), ballot, now)
+    events.record(
+        "vote", f"{item.kind}:{item.key}", ",".join(ballot.reasons), int(ballot.helpful), item.lang, item.category
+    )
     state = "missing" if not ballot.helpful and not ballot.details else "thanks"
     if request.headers.get("X-Requested-With") == "fetch":
         return render_template("_vote.html", vote=vote_box(item.kind, item.key, state))
@@ -141,8 +146,9 @@ def vote_faq(entry_id: str) -> Response | str:
 @limiter.limit(VIEW_LIMIT)
 def faq_view(entry_id: str) -> tuple[str, int]:
     """Count a view of an FAQ entry opened on the FAQ page (sent by site.js)."""
-    _item_or_404("faq", entry_id)
+    item = _item_or_404("faq", entry_id)
     activity.count_view("faq", entry_id)
+    events.record("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
     return "", 204
 
 
@@ -150,8 +156,9 @@ def faq_view(entry_id: str) -> tuple[str, int]:
 def faq_permalink(entry_id: str) -> Response:
     """The FAQ entry's shareable address: counts a view, then shows the entry on
     the FAQ page. :raise 404: no FAQ entry of that id."""
-    _item_or_404("faq", entry_id)
+    item = _item_or_404("faq", entry_id)
     activity.count_view("faq", entry_id)
+    events.record("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
     return redirect(url_for("faq.index") + f"#{entry_id}")
 
 

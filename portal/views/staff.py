@@ -14,21 +14,30 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
 from flask_limiter.util import get_remote_address
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
 from werkzeug.wrappers import Response
 
-from portal import db, tree_analytics
+from portal import db, i18n, tree_analytics
 from portal.csrf import CSRFError
 from portal.errors import render_error
+from portal.i18n import lazy_gettext
 from portal.models import Staff, Ticket
 from portal.published import NotBuilt, current
-from portal.staff import accounts, auth, throttle
+from portal.staff import accounts, auth, labels, throttle
 from portal.staff import queue as ticket_queue
 from portal.staff.auth import login_required
 from portal.staff.customer_context import read_context
-from portal.staff.forms import LoginForm, NoteForm, PasswordForm, PhoneTicketForm, ReplyForm, UpdateForm
+from portal.staff.forms import (
+    LoginForm,
+    NoteForm,
+    PasswordForm,
+    PhoneTicketForm,
+    ReplyForm,
+    UpdateForm,
+)
 from portal.tickets import reference, service
 from portal.tickets.forms import new_submission, submission_token
 from portal.tickets.sla import DEFAULT, Sla, format_duration
@@ -36,10 +45,15 @@ from portal.views.helpers import categories_by_slug
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 PREFIX = "/staff"
-WRONG_LOGIN = "That email and password don't match an account that can sign in."
-STALE_FORM = "This page had been open for a long time, so that wasn't sent. Please send it again."
+WRONG_LOGIN = lazy_gettext("That email and password don't match an account that can sign in.")
+STALE_FORM = lazy_gettext("This page had been open for a long time, so that wasn't sent. Please send it again.")
 # L10n: what the SLA column and the ticket page call each state of service.sla_state.
-SLA_LABELS = {"breached": "Breached", "due-soon": "Due soon", "ok": "On time", "met": "Met"}
+SLA_LABELS = {
+    "breached": lazy_gettext("Breached"),
+    "due-soon": lazy_gettext("Due soon"),
+    "ok": lazy_gettext("On time"),
+    "met": lazy_gettext("Met"),
+}
 
 
 # Shared helpers ---------------------------------------------------------------------
@@ -93,7 +107,7 @@ def _staff_time(when: dt.datetime | None) -> str:
 def _staff_span(when: dt.datetime, now: dt.datetime) -> str:
     """How far ``when`` is from ``now``, either way: ``2 hours 5 minutes``,
     ``3 days 4 hours``; two units at most, to the minute."""
-    return " ".join(format_duration(abs(when - now)).split(" ")[:4])
+    return format_duration(abs(when - now), units=2)
 
 
 @bp.app_template_filter("staff_relative")
@@ -102,8 +116,20 @@ def _staff_relative(when: dt.datetime | None, now: dt.datetime) -> str:
     if when is None:
         return ""
     if abs(when - now) < dt.timedelta(minutes=1):
-        return "now"
-    return f"in {_staff_span(when, now)}" if when > now else f"{_staff_span(when, now)} ago"
+        return gettext("now")
+    span = _staff_span(when, now)
+    return gettext("in %(span)s", span=span) if when > now else gettext("%(span)s ago", span=span)
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    """The words for stored values (``pending``, ``urgent``, ``phone``) in every desk page."""
+    return {
+        "status_name": labels.status_name,
+        "priority_name": labels.priority_name,
+        "channel_name": labels.channel_name,
+        "node_kinds": labels.NODE_KINDS,
+    }
 
 
 @bp.after_app_request
@@ -140,15 +166,18 @@ def login() -> Any:
     wait = throttle.wait(email, client)
     if wait:
         minutes = max(1, round(wait / 60))
-        notice = (
-            f"Too many failed sign-ins from here. Please wait about {minutes} minute{'s' if minutes != 1 else ''} "
-            "and try again, or ask a colleague to reset your password."
+        notice = ngettext(
+            "Too many failed sign-ins from here. Please wait about %(num)s minute "
+            "and try again, or ask a colleague to reset your password.",
+            "Too many failed sign-ins from here. Please wait about %(num)s minutes "
+            "and try again, or ask a colleague to reset your password.",
+            minutes,
         )
         return _login_page(form, notice=notice, status=429, retry_after=wait)
     staff = accounts.authenticate(db.reader(), email, password)
     if staff is None:
         throttle.failed(email, client)
-        return _login_page(form, error=WRONG_LOGIN)
+        return _login_page(form, error=str(WRONG_LOGIN))
     throttle.succeeded(email, client)
     writer = db.session()
     old = request.cookies.get(auth.COOKIE)
@@ -169,7 +198,7 @@ def logout() -> Response:
         writer = db.session()
         auth.end(writer, token)
         writer.commit()
-    flash("You have signed out.")
+    flash(gettext("You have signed out."))
     response = redirect(url_for("staff.login"), code=303)
     auth.clear_cookie(response)
     return response
@@ -187,11 +216,11 @@ def password() -> Any:
     me, client = g.staff, _client()
     wait = throttle.wait(me.email, client)
     if wait:
-        form.current.errors = ["Too many wrong passwords from here. Please wait a few minutes."]
+        form.current.errors = [gettext("Too many wrong passwords from here. Please wait a few minutes.")]
         return render_template("staff/password.html", form=form, section="password"), 429, {"Retry-After": str(wait)}
     if accounts.authenticate(db.reader(), me.email, form.current.data or "") is None:
         throttle.failed(me.email, client)
-        form.current.errors = ["That is not your current password."]
+        form.current.errors = [gettext("That is not your current password.")]
         return render_template("staff/password.html", form=form, section="password"), 400
     if not form.check_new(me.email):
         return render_template("staff/password.html", form=form, section="password"), 400
@@ -200,7 +229,7 @@ def password() -> Any:
     accounts.set_password(writer, staff, form.new.data or "", now)
     token = auth.start(writer, staff, now)
     writer.commit()
-    flash("Password changed. You have been signed out everywhere else.")
+    flash(gettext("Password changed. You have been signed out everywhere else."))
     response = redirect(url_for("staff.queue"), code=303)
     auth.set_cookie(response, token)
     return response
@@ -243,7 +272,7 @@ def queue() -> str:
 def _assignee_choices(session: Session, ticket: Ticket) -> list[tuple[str, str]]:
     """Active agents, plus the current assignee even if since disabled."""
     agents = [s for s in accounts.all_staff(session) if s.active or s.id == ticket.assignee_id]
-    return [("", "Nobody"), *[(str(s.id), s.name) for s in agents]]
+    return [("", gettext("Nobody")), *[(str(s.id), s.name) for s in agents]]
 
 
 def _ticket_page(
@@ -309,7 +338,19 @@ def reply(reference_text: str) -> Any:
     if form.status.data:
         service.update(writer, ticket, staff, now, _sla(), status=form.status.data)
     writer.commit()
-    return _back_to(ticket, f"Reply sent to {ticket.email}. Status: {ticket.status}.")
+    return _back_to(ticket, _reply_sent(ticket.email, ticket.status))
+
+
+def _reply_sent(email: str, status: str) -> str:
+    """The confirmation after a reply: one whole sentence per status, for translators."""
+    sentences = {
+        "new": lambda: gettext("Reply sent to %(email)s. Status: new.", email=email),
+        "open": lambda: gettext("Reply sent to %(email)s. Status: open.", email=email),
+        "pending": lambda: gettext("Reply sent to %(email)s. Status: pending.", email=email),
+        "solved": lambda: gettext("Reply sent to %(email)s. Status: solved.", email=email),
+        "closed": lambda: gettext("Reply sent to %(email)s. Status: closed.", email=email),
+    }
+    return sentences[status]() if status in sentences else gettext("Reply sent to %(email)s.", email=email)
 
 
 @bp.post("/tickets/<reference_text>/note")
@@ -323,7 +364,7 @@ def note(reference_text: str) -> Any:
     ticket = _ticket_or_404(writer, reference_text)
     service.internal_note(writer, ticket, _me(writer), form.body.data or "", auth.utcnow())
     writer.commit()
-    return _back_to(ticket, "Internal note added.")
+    return _back_to(ticket, gettext("Internal note added."))
 
 
 @bp.post("/tickets/<reference_text>/update")
@@ -337,7 +378,7 @@ def update(reference_text: str) -> Any:
         return _ticket_page(shown, update_form=form, status=400)
     wanted = (form.status.data, form.priority.data, int(form.assignee.data) if form.assignee.data else None)
     if wanted == (shown.status, shown.priority, shown.assignee_id):
-        return _back_to(shown, "Nothing to change.")
+        return _back_to(shown, gettext("Nothing to change."))
     writer = db.session()
     ticket = _ticket_or_404(writer, reference_text)
     assignee = writer.get(Staff, wanted[2]) if wanted[2] is not None else None
@@ -352,7 +393,7 @@ def update(reference_text: str) -> Any:
         assignee=assignee,
     )
     writer.commit()
-    return _back_to(ticket, "Ticket updated.")
+    return _back_to(ticket, gettext("Ticket updated."))
 
 
 # Call centre ----------------------------------------------------------------------------
@@ -372,6 +413,7 @@ def new_ticket() -> Any:
     form = _ticket_form()
     if request.method == "GET":
         form.submission.data = new_submission()
+        form.lang.data = i18n.current_lang()
         return render_template("staff/new_ticket.html", form=form, section="new")
     if not form.validate():
         return render_template("staff/new_ticket.html", form=form, section="new"), 400
@@ -383,6 +425,7 @@ def new_ticket() -> Any:
         description=form.description.data or "",
         product=form.product.data or "",
         account_number=form.account_number.data or "",
+        lang=form.lang.data or i18n.DEFAULT,  # the caller's emails are written in it
         priority=form.priority.data or None,
         channel="phone",
         submission=submission_token(form.submission.data),
@@ -393,18 +436,31 @@ def new_ticket() -> Any:
     writer.commit()
     ticket = opened.ticket
     if not opened.created:
-        return _back_to(ticket, f"This ticket was already opened: {ticket.reference}.")
-    return _back_to(ticket, f"Ticket {ticket.reference} opened. Read the reference to the caller; it is also emailed.")
+        return _back_to(ticket, gettext("This ticket was already opened: %(reference)s.", reference=ticket.reference))
+    return _back_to(
+        ticket,
+        gettext(
+            "Ticket %(reference)s opened. Read the reference to the caller; it is also emailed.",
+            reference=ticket.reference,
+        ),
+    )
 
 
 FIND_MESSAGES = {
-    "empty": "Type the reference the caller reads out, such as K7QM-4DXP.",
-    "format": "That isn't a ticket reference. References have 8 letters and digits, such as K7QM-4DXP, "
-    "and never use 0, O, 1, I or L. Ask the caller to read it again.",
-    "check": "That reference has a typing mistake: one character is wrong or two are swapped. "
-    "Ask the caller to read it again, one character at a time.",
-    "missing": "No ticket has this reference. It is well formed, so the caller may be reading "
-    "another number (an account or order number?).",
+    "empty": lazy_gettext("Type the reference the caller reads out, such as %(example)s.", example="K7QM-4DXP"),
+    "format": lazy_gettext(
+        "That isn't a ticket reference. References have 8 letters and digits, such as %(example)s, "
+        "and never use 0, O, 1, I or L. Ask the caller to read it again.",
+        example="K7QM-4DXP",
+    ),
+    "check": lazy_gettext(
+        "That reference has a typing mistake: one character is wrong or two are swapped. "
+        "Ask the caller to read it again, one character at a time."
+    ),
+    "missing": lazy_gettext(
+        "No ticket has this reference. It is well formed, so the caller may be reading "
+        "another number (an account or order number?)."
+    ),
 }
 
 
@@ -438,7 +494,7 @@ def _date_arg(name: str) -> tuple[dt.date | None, str]:
     try:
         return dt.date.fromisoformat(raw[:10]), ""
     except ValueError:
-        return None, f"“{raw[:20]}” is not a date; use YYYY-MM-DD."
+        return None, gettext("“%(typed)s” is not a date; use YYYY-MM-DD.", typed=raw[:20])
 
 
 @bp.get("/troubleshooting")
@@ -448,7 +504,11 @@ def troubleshooting() -> str:
     since, since_error = _date_arg("since")
     until, until_error = _date_arg("until")
     if since and until and since > until:
-        since, until, until_error = since, None, "The end date comes before the start date; it was ignored."
+        since, until, until_error = (
+            since,
+            None,
+            gettext("The end date comes before the start date; it was ignored."),
+        )
     try:
         trees = current().catalog.collection("trees")
     except NotBuilt:
@@ -473,11 +533,12 @@ def csrf_failed(_exc: CSRFError) -> Any:
     """A stale or missing CSRF token: the same form again with what was typed
     (never acted on), or the plain 400 page for someone not signed in."""
     if request.endpoint == "staff.login":
-        return _login_page(LoginForm(), notice=STALE_FORM, status=400)
+        return _login_page(LoginForm(), notice=str(STALE_FORM), status=400)
     if auth.load() is None:
         return render_error(400)
     if request.endpoint == "staff.new_ticket":
-        return render_template("staff/new_ticket.html", form=_ticket_form(), notice=STALE_FORM, section="new"), 400
+        page = render_template("staff/new_ticket.html", form=_ticket_form(), notice=str(STALE_FORM), section="new")
+        return page, 400
     if request.endpoint in ("staff.reply", "staff.note", "staff.update"):
         typed = (request.view_args or {}).get("reference_text", "")
         parsed = reference.parse(typed)
@@ -488,5 +549,5 @@ def csrf_failed(_exc: CSRFError) -> Any:
                 forms["reply_form"] = ReplyForm()
             elif request.endpoint == "staff.note":
                 forms["note_form"] = NoteForm()
-            return _ticket_page(found, notice=STALE_FORM, status=400, **forms)
+            return _ticket_page(found, notice=str(STALE_FORM), status=400, **forms)
     return render_error(400)

@@ -30,14 +30,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from portal import db
+from portal import db, i18n
 from portal.csrf import CSRFError
 from portal.errors import render_error
+from portal.i18n import format_number, lazy_gettext
 from portal.models import BODY_LENGTH, EMAIL_LENGTH, MISSING_LENGTH, Staff, Ticket
 from portal.ratelimit import limiter
 from portal.tickets import forms, links, reference, service
@@ -56,20 +58,26 @@ _FAILED = "portal_ticket_lookup_failed"
 
 # L10n: what each status means to the customer.
 STATUS_LABELS = {
-    "new": ("Received", "We have your request. A member of our team will answer soon."),
-    "open": ("With our team", "Our team is working on your request."),
-    "pending": ("Waiting for your reply", "We've answered and are waiting to hear from you."),
-    "solved": ("Solved", "We think this is sorted. If it isn't, reply below and we'll pick it up again."),
-    "closed": ("Closed", "This request is closed."),
+    "new": (lazy_gettext("Received"), lazy_gettext("We have your request. A member of our team will answer soon.")),
+    "open": (lazy_gettext("With our team"), lazy_gettext("Our team is working on your request.")),
+    "pending": (
+        lazy_gettext("Waiting for your reply"),
+        lazy_gettext("We've answered and are waiting to hear from you."),
+    ),
+    "solved": (
+        lazy_gettext("Solved"),
+        lazy_gettext("We think this is sorted. If it isn't, reply below and we'll pick it up again."),
+    ),
+    "closed": (lazy_gettext("Closed"), lazy_gettext("This request is closed.")),
 }
-NOT_FOUND = (
+NOT_FOUND = lazy_gettext(
     "We couldn't find a request with that reference and email address. "
     "Check both against the email we sent when you contacted us."
 )
-MISTYPED = (
+MISTYPED = lazy_gettext(
     "This reference looks mistyped: one character is wrong or two are swapped. Check it against the email we sent you."
 )
-BAD_FORMAT = "A reference has eight letters and digits, like K7QM-4DXP."
+BAD_FORMAT = lazy_gettext("A reference has eight letters and digits, like %(example)s.", example="K7QM-4DXP")
 
 # Compared with the email digest when there is no ticket, so a lookup does the
 # same work whether the reference exists or not.
@@ -85,12 +93,16 @@ def text_problem(value: str, limit: int, *, multiline: bool = False, required: b
     no NUL or other control characters, nothing lost in decoding, one-line
     fields on one line), plus presence and size."""
     if required and not value.strip():
-        return "Please fill this in."
+        return gettext("Please fill this in.")
     problem = forms.text_problem(value, single_line=not multiline)
     if problem:
         return problem
     if len(value) > limit:
-        return f"Please keep this under {limit:,} characters (it has {len(value):,})."
+        return gettext(
+            "Please keep this under %(limit)s characters (it has %(length)s).",
+            limit=format_number(limit),
+            length=format_number(len(value)),
+        )
     return ""
 
 
@@ -121,13 +133,34 @@ def parse_score(raw: str) -> int | None:
     return int(raw)
 
 
+NPS_CHOICES = tuple(range(11))  # "How likely are you to recommend us?": 0 (not at all) to 10
+
+
+def parse_nps(raw: str) -> int | None:
+    """An answer 0-10 to "How likely are you to recommend us?" from a form
+    value, else ``None`` (not answered, or not a number in range)."""
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 2 or int(raw) not in NPS_CHOICES:
+        return None
+    return int(raw)
+
+
+def _asks_nps() -> bool:
+    return bool(current_app.config.get("SURVEY_NPS"))
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def when(moment: dt.datetime | None) -> str:
-    """``2 November 2026, 14:05 UTC`` (times are stored in UTC)."""
-    return f"{moment.day} {moment:%B %Y, %H:%M} UTC" if moment else ""
+    """``2 November 2026, 14:05 UTC`` in the reader's language (times are stored
+    in UTC, and shown in UTC: the portal does not know the customer's zone)."""
+    if moment is None:
+        return ""
+    clock = i18n.digits(f"{moment:%H:%M}")
+    # L10n: a date ("2 November 2026"), a time ("14:05"), then the time zone.
+    return gettext("%(date)s, %(time)s UTC", date=i18n.format_day(moment.date()), time=clock)
 
 
 # What a page shows ----------------------------------------------------------------
@@ -151,6 +184,7 @@ class Refill:
     body: str = ""
     score: int | None = None
     comment: str = ""
+    nps: int | None = None
     errors: dict[str, str] = field(default_factory=dict)
     notice: str = ""
     notice_for: str = ""  # "reply", "close" or "csat": which form the notice is about
@@ -187,6 +221,8 @@ def _ticket_page(session: Session, ticket: Ticket, token: str, refill: Refill | 
         done=done if done in ("replied", "closed", "rated") else "",
         refill=refill,
         csat_choices=CSAT_CHOICES,
+        ask_nps=_asks_nps(),
+        nps_choices=NPS_CHOICES,
         body_limit=BODY_LENGTH,
         comment_limit=MISSING_LENGTH,
         when=when,
@@ -234,14 +270,14 @@ def lookup() -> Any:
     if "reference" not in errors:
         parsed = reference.parse(typed_reference)
         if parsed.problem:
-            errors["reference"] = MISTYPED if parsed.problem == "check" else BAD_FORMAT
+            errors["reference"] = str(MISTYPED if parsed.problem == "check" else BAD_FORMAT)
     form = LookupForm(typed_reference, typed_email, errors)
     if errors:
         return _lookup_page(form)
     ticket = find_ticket(db.reader(), parsed.reference, typed_email)
     if ticket is None:
         setattr(g, _FAILED, True)
-        return _lookup_page(LookupForm(typed_reference, typed_email, notice=NOT_FOUND))
+        return _lookup_page(LookupForm(typed_reference, typed_email, notice=str(NOT_FOUND)))
     return redirect(url_for("ticket_status.view", token=links.token_for(ticket)), code=303)
 
 
@@ -271,7 +307,7 @@ def reply(token: str) -> Any:
         return _bad_link()
     body = tidy(request.form.get("body", ""))
     if ticket.status == "closed":
-        notice = "This request is closed, so it can't take replies. Please open a new request."
+        notice = gettext("This request is closed, so it can't take replies. Please open a new request.")
         return _ticket_page(session, ticket, token, Refill(body=body, notice=notice, notice_for="reply"), 409)
     problem = text_problem(body, BODY_LENGTH, multiline=True)
     if problem:
@@ -297,7 +333,8 @@ def close(token: str) -> Any:
 @bp.post("/tickets/view/<token>/rate")
 @limiter.limit(ACTION_LIMIT)
 def rate(token: str) -> Any:
-    """The answer to "How satisfied are you?": once per ticket, once it is solved or closed."""
+    """The answer to "How satisfied are you?" (and, when the survey asks it,
+    "How likely are you to recommend us?"): once per ticket, once it is solved or closed."""
     session = db.session()
     ticket = _ticket_or_none(session, token)
     if ticket is None:
@@ -306,22 +343,30 @@ def rate(token: str) -> Any:
     comment = tidy(request.form.get("comment", ""))
     errors = {}
     if score is None:
-        errors["score"] = "Please choose how satisfied you are, from 1 to 5."
+        errors["score"] = gettext("Please choose how satisfied you are, from 1 to 5.")
     problem = text_problem(comment, MISSING_LENGTH, multiline=True, required=False)
     if problem:
         errors["comment"] = problem
-    refill = Refill(score=score, comment=comment, errors=errors, notice_for="csat")
+    nps = None
+    if _asks_nps():  # a posted answer the page did not ask for is ignored
+        raw_nps = request.form.get("nps", "")
+        nps = parse_nps(raw_nps)
+        if raw_nps.strip() and nps is None:
+            errors["nps"] = gettext("Please choose a number from 0 to 10, or leave this question out.")
+    refill = Refill(score=score, comment=comment, nps=nps, errors=errors, notice_for="csat")
     # Lock the row (PostgreSQL; SQLite's write transaction is already exclusive),
     # so two posts at once cannot both rate.
     session.refresh(ticket, with_for_update=True)
     if ticket.csat_score is not None:
-        return _ticket_page(session, ticket, token, Refill(notice="You've already rated this request. Thank you!"))
+        return _ticket_page(
+            session, ticket, token, Refill(notice=gettext("You've already rated this request. Thank you!"))
+        )
     if ticket.status not in service.CSAT_STATUSES:
-        notice = "You can rate this request once it is solved."
+        notice = gettext("You can rate this request once it is solved.")
         return _ticket_page(session, ticket, token, Refill(comment=comment, notice=notice, notice_for="csat"), 409)
     if errors:
         return _ticket_page(session, ticket, token, refill)
-    service.rate(session, ticket, score or 0, comment, _now())
+    service.rate(session, ticket, score or 0, comment, _now(), nps=nps)
     session.commit()
     return _back(token, "rated", "csat")
 
@@ -350,6 +395,7 @@ def _refused(exc: HTTPException, notice: str) -> Any:
         body=request.form.get("body", ""),
         score=score,
         comment=request.form.get("comment", ""),
+        nps=parse_nps(request.form.get("nps", "")),
         notice=notice,
         notice_for={"rate": "csat"}.get(which, which),
     )
@@ -359,18 +405,20 @@ def _refused(exc: HTTPException, notice: str) -> Any:
 
 @bp.errorhandler(CSRFError)
 def csrf_failed(exc: CSRFError) -> Any:
-    return _refused(exc, "This page had been open for a long time, so we couldn't send that. Please send it again.")
+    return _refused(
+        exc, gettext("This page had been open for a long time, so we couldn't send that. Please send it again.")
+    )
 
 
 @bp.errorhandler(429)
 def too_many(exc: HTTPException) -> Any:
     if request.endpoint == "ticket_status.lookup":
-        notice = (
+        notice = gettext(
             "Too many requests couldn't be found from your connection, so we've paused lookups for a while. "
             "Please try again in 15 minutes, or call us and quote your reference."
         )
     else:
-        notice = "You've sent a lot in a short time. Please wait a minute, then send it again."
+        notice = gettext("You've sent a lot in a short time. Please wait a minute, then send it again.")
     return _refused(exc, notice)
 
 

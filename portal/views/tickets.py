@@ -38,10 +38,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BuildError
 
-from portal import db, tree_walk, visitors
+from portal import db, i18n, tree_walk, visitors
 from portal.content.trees import ESCALATE
 from portal.csrf import CSRFError
 from portal.errors import render_error
+from portal.i18n import lazy_gettext
+from portal.insights import events
 from portal.models import BODY_LENGTH, EMAIL_LENGTH, NAME_LENGTH, SUBJECT_LENGTH, SuggestionOpened, Ticket
 from portal.published import current
 from portal.ratelimit import limiter
@@ -62,15 +64,15 @@ _DECOY_SALT = "portal.tickets.decoy"
 _DECOY_MAX_AGE = 24 * 3600
 
 # L10n: notices above the form when a post was refused.
-NOTICE_CSRF = (
+NOTICE_CSRF = lazy_gettext(
     "This page had been open for a long time, so we couldn't send it. "
     "Everything you wrote is below: please press Send again."
 )
-NOTICE_LIMITED = (
+NOTICE_LIMITED = lazy_gettext(
     "You've sent several requests in a short time. "
     "Everything you wrote is below: please wait a minute, then press Send again."
 )
-NOTICE_STORAGE = (
+NOTICE_STORAGE = lazy_gettext(
     "We couldn't save your request just now. Everything you wrote is below: please press Send again in a moment."
 )
 
@@ -239,10 +241,13 @@ def new() -> Response:
         description=form.description.data,
         product=form.product.data or "",
         account_number=form.account_number.data or "",
+        # The language the customer reads the portal in: their emails follow it.
+        lang=i18n.current_lang(),
         context=ticket_context,
         priority=walk.priority if walk else None,
         channel="web",
         submission=scoped_submission("web", forms.submission_token(form.submission.data)),
+        visit=events.visit(),
     )
     now = utcnow()
     session = db.session()
@@ -254,7 +259,7 @@ def new() -> Response:
     except SQLAlchemyError:
         session.rollback()
         current_app.logger.exception("ticket form: could not store a ticket")
-        return _page(form, 503, NOTICE_STORAGE, {"Retry-After": "5"})
+        return _page(form, 503, str(NOTICE_STORAGE), {"Retry-After": "5"})
     context.clear()
     return redirect(url_for(".acknowledged", token=links.token_for(opened.ticket)), code=303)
 
@@ -289,14 +294,14 @@ def _refused(notice: str, status: int, headers: dict[str, str] | None = None) ->
 def csrf_failed(_exc: CSRFError) -> Response:
     if request.endpoint != "tickets.new":
         return _plain_error(400)
-    return _refused(NOTICE_CSRF, 400)
+    return _refused(str(NOTICE_CSRF), 400)
 
 
 @bp.errorhandler(429)
 def too_many(_exc: HTTPException) -> Response:
     if request.endpoint != "tickets.new":
         return _plain_error(429)
-    return _refused(NOTICE_LIMITED, 429, {"Retry-After": "60"})
+    return _refused(str(NOTICE_LIMITED), 429, {"Retry-After": "60"})
 
 
 @bp.errorhandler(413)
@@ -394,6 +399,8 @@ def suggest() -> Response:
     if query.is_empty or len(query.text) < SUGGEST_MIN_CHARS:
         return jsonify(articles=[])
     results = current().index.search(query, Filters(types=(ARTICLE,)), 1, SUGGESTIONS)
+    raw = request.args.get("q", "")
+    events.record("suggest", events.query_key(raw), events.normalise_query(raw), len(results.hits), i18n.current_lang())
     return jsonify(
         articles=[
             {"title": hit.title, "summary": hit.summary, "url": url_for(".suggested", slug=hit.key)}
@@ -419,6 +426,7 @@ def suggested(slug: str) -> Response:
         except SQLAlchemyError as exc:
             session.rollback()
             current_app.logger.warning("could not record a suggestion opened: %s", exc)
+        events.record("suggest_open", events.item(events.ARTICLE, page.slug), lang=page.lang, category=page.category)
     response = redirect(url_for("articles.article", slug=page.slug), code=303)
     response.headers["Cache-Control"] = "private, no-store"
     return response

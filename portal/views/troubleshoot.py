@@ -11,30 +11,27 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 
-from portal import tree_analytics, tree_walk
+from portal import i18n, tree_analytics, tree_walk
+from portal.content.trees import SOLUTION
 from portal.published import Snapshot, current
 from portal.tree_diagram import mermaid, outline
 from portal.tree_svg import svg, svg_document
-from portal.views.helpers import categories_by_slug, direction
+from portal.views.helpers import categories_by_slug, direction, in_reader_language
 
 bp = Blueprint("troubleshoot", __name__)
-
-
-# Names of the languages trees are written in, in that language, for the list
-# of troubleshooters (English needs no label there).
-LANGUAGE_NAMES = {"he": "עברית", "fa": "فارسی", "ar": "العربية"}
 
 
 @bp.get("/troubleshoot")
 def index() -> str:
     """Every tree, grouped by category in the help centre's order; within a
-    category English trees first, then by title."""
+    category the reader's language first, then English, then by title."""
     snapshot = current()
     categories = categories_by_slug(snapshot)
     order = {slug: c.get("order", 999) for slug, c in categories.items()}
+    lang = i18n.current_lang()
     trees = sorted(
         snapshot.catalog.collection("trees"),
-        key=lambda t: (order.get(t["category"], 999), t["category"], t["lang"] != "en", t["title"]),
+        key=lambda t: (order.get(t["category"], 999), t["category"], t["lang"] != lang, t["lang"] != "en", t["title"]),
     )
     groups = [
         (categories.get(cat, {"title": cat}), list(items)) for cat, items in groupby(trees, key=lambda t: t["category"])
@@ -43,8 +40,6 @@ def index() -> str:
         "troubleshoot/index.html",
         groups=groups,
         steps={t["id"]: tree_walk.longest_remaining(t, t["start"]) for t in trees},
-        language_names=LANGUAGE_NAMES,
-        direction=direction,
     )
 
 
@@ -77,15 +72,38 @@ def walk(tree_id: str) -> str:
         progress=tree_walk.progress(tree, state),
         articles=_articles(snapshot, node["articles"]),
         option_links={o["id"]: _option_links(snapshot, tree["lang"], o) for o in node["options"]},
-        transcript=tree_walk.transcript(tree, state) if state.escalated else None,
+        told=_told(tree, state) if state.escalated else [],
         ticket_url=tree_walk.ticket_url(state),
     )
+
+
+def _told(tree: dict[str, Any], state: tree_walk.Walk) -> list[dict[str, str]]:
+    """What the customer told us, as the escalation page repeats it: the tree's
+    words as written, each solution tried by its first line (the template adds
+    the portal's own words in the reader's language). The ticket keeps the
+    transcript proper (portal.tree_walk.transcript)."""
+    nodes = tree["nodes"]
+
+    def tried(node_id: str) -> str:
+        line = tree_walk.first_line(nodes[node_id]["text"]).rstrip(" :;,")
+        return line + ("" if line.endswith((".", "?", "!", "…")) else ".")
+
+    told = [
+        {"solution": tried(s.node_id), "solved": False}
+        if s.kind == SOLUTION
+        else {"question": tree_walk.shorten(s.question, tree_walk.TRANSCRIPT_LIMIT), "answer": s.answer}
+        for s in state.steps
+    ]
+    if state.kind == SOLUTION and state.outcome:
+        told.append({"solution": tried(state.node_id), "solved": state.solved})
+    return told
 
 
 def _articles(snapshot: Snapshot, slugs: list[str]) -> list[dict[str, str]]:
     """Linked articles by title; a slug missing from this build is left out
     (the build checks links, so only a build mid-switch could miss one)."""
     found = snapshot.catalog.articles(list(slugs)) if slugs else []
+    found = in_reader_language(snapshot.catalog, found, i18n.current_lang())
     return [{"title": a.title, "url": url_for("articles.article", slug=a.slug), "lang": a.lang} for a in found]
 
 
@@ -105,7 +123,9 @@ def _option_links(snapshot: Snapshot, lang: str, option: dict[str, Any]) -> list
                 links.append(
                     {
                         "title": name,
-                        "url": url_for("glossary.index", lang=None if lang == "en" else lang, _anchor=term["id"]),
+                        "url": url_for(
+                            "glossary.index", lang=None if lang == i18n.current_lang() else lang, _anchor=term["id"]
+                        ),
                         "definition": term["definition"]["text"],
                         "kind": "term",
                     }
