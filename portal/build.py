@@ -92,8 +92,9 @@ def build(
 ) -> BuildReport:
     """Build and publish. Raises :class:`portal.publish.BuildLocked` when another
     build is running; reports content problems in the returned report.
-    ``drafts`` publishes draft articles too (``flask preview``, into its own
-    index directory); a normal build leaves them out."""
+    ``drafts`` publishes drafts too (articles, FAQ entries, glossary terms and
+    trees: ``flask preview``, into its own index directory); a normal build
+    leaves them out."""
     started = time.perf_counter()
     backend = backend or default_backend()
     with publish.build_lock(index_root):
@@ -369,6 +370,7 @@ def _collections(site: Site, matchers: dict[str, TermMatcher]) -> dict[str, Any]
                 "lang": f.lang,
                 "tags": f.tags,
                 "answer": md(f.answer, f.lang, FAQ_FILE),
+                "draft": f.draft,  # only ever true in a preview build
             }
             for f in site.faq
         ],
@@ -381,6 +383,7 @@ def _collections(site: Site, matchers: dict[str, TermMatcher]) -> dict[str, Any]
                 "article": t.article,
                 "lang": t.lang,
                 "definition": md(t.definition, t.lang, GLOSSARY_FILE),
+                "draft": t.draft,
             }
             for t in site.glossary
         ],
@@ -400,6 +403,7 @@ def _tree_data(tree: Tree, md: Callable[[str, str, str], dict[str, str]]) -> dic
         "category": tree.category,
         "start": tree.start,
         "path": tree.path,
+        "draft": tree.draft,
         "question_text": "\n".join(words),
         "nodes": {
             n.id: {

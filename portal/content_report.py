@@ -147,7 +147,11 @@ def content_report(
 ) -> ContentReport:
     """Every finding about ``site`` as of ``today``; ``problems`` are those its
     load reported (only their number of errors is kept)."""
-    articles = [a for a in site.articles if not a.draft]
+    from portal.content.drafts import without_drafts
+
+    # Drafts of every kind are neither reported nor count as linking anything.
+    site = without_drafts(site)
+    articles = list(site.articles)
     due = {a.slug: why for a in articles if (why := stale_reason(a, today, stale_after_days)) is not None}
     findings = [
         *_orphans(site, articles),

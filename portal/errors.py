@@ -2,7 +2,9 @@
 
 A specific template (``errors/404.html``) when there is one, else
 ``errors/error.html``; JSON for API URLs. The 404 page searches for the words of
-the missing URL, so a dead link still leads somewhere.
+the missing URL, so a dead link still leads somewhere. Under the staff desk
+(``/staff``, ``/he/staff``) the page leaves out the customers' "This page is
+available in …" offer, as the desk's own pages do.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ MESSAGES = {
     503: lazy_gettext("The help center is being set up. Please try again in a minute."),
 }
 FALLBACK = lazy_gettext("Something went wrong.")
+DESK = "/staff"  # portal.views.staff.PREFIX (which imports this module)
+
+
+def on_desk(path: str) -> bool:
+    """Whether ``path`` (the language prefix already removed) is under the staff desk."""
+    return path == DESK or path.startswith(DESK + "/")
 
 
 def _words_from_path(path: str) -> str:
@@ -42,7 +50,7 @@ def render_error(status: int, description: str | None = None) -> tuple[Response 
             message = str(MESSAGES.get(status, description or FALLBACK))
         return jsonify(ok=False, status=status, error=message), status
     message = str(MESSAGES.get(status, description or FALLBACK))
-    context = {"status": status, "message": message}
+    context = {"status": status, "message": message, "desk": on_desk(request.path)}
     if status == 404:
         context["suggested_query"] = _words_from_path(request.path)
     try:

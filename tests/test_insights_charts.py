@@ -161,3 +161,38 @@ def test_figures_read_as_people_write_them():
     assert charts.number(1234567) == "1,234,567"
     assert charts.percent(713, 1000) == "71.3%" and charts.percent(1, 3) == "33.3%" and charts.percent(1, 0) == ""
     assert charts.chart_id("Gaps: no results!") == "gaps-no-results" and charts.chart_id("«»") == "chart"
+
+
+PERSIAN = charts.Figures(
+    number=lambda n: f"{n:,}".translate(str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹٬")),
+    decimal=lambda v: f"{v:.1f}".translate(str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫")),
+    percent=lambda figure: f"{figure}٪",
+)
+
+
+@pytest.mark.parametrize("kind", ["day_bars", "hbars", "funnel", "distribution"])
+def test_every_figure_of_a_chart_is_written_by_the_figures_it_is_given(kind):
+    """Labels are the caller's (the dashboard writes its days in the reader's language)."""
+    build = {
+        "day_bars": lambda f: charts.day_bars(
+            "t", "T", "D", list("ABCD"), [Series("opened", (5, 0, 2, 1800))], figures=f
+        ),
+        "hbars": lambda f: charts.hbars("g", "T", "D", [("wifi", 1800), ("router", 3)], figures=f),
+        "funnel": lambda f: charts.funnel(
+            "f", "T", "D", [FunnelStep("Started", 1800), FunnelStep("Fixed", 3)], figures=f
+        ),
+        "distribution": lambda f: charts.distribution("c", "T", "D", list("ABCDE"), [1, 0, 2, 5, 1800], figures=f),
+    }[kind]
+    english, persian = parse(build(charts.ENGLISH)), parse(build(PERSIAN))
+    written = [t.text or "" for t in persian.iter(f"{SVG}text")] + titles(persian)
+    assert not any(re.search(r"[0-9]", text) for text in written), written
+    assert any("۱٬۸۰۰" in text for text in written)
+    assert any("1,800" in text for text in [t.text or "" for t in english.iter(f"{SVG}text")] + titles(english))
+    if kind in ("funnel", "distribution"):  # shares, as the tables beside them write them
+        assert any("٫" in text and text.endswith("٪)") for text in titles(persian)), titles(persian)
+
+
+def test_figures_write_shares_rates_and_signed_figures_in_their_language():
+    assert charts.ENGLISH.share(713, 1000) == "71.3%" and charts.ENGLISH.rate(0.5) == "50.0%"
+    assert charts.ENGLISH.signed(12.54) == "+12.5" and charts.ENGLISH.signed(-3) == "-3.0"
+    assert PERSIAN.share(713, 1000) == "۷۱٫۳٪" and PERSIAN.share(1, 0) == ""

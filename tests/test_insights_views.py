@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from babel.dates import format_date
 from flask import Flask
 from insights_month import ALL, Month, seed_month
 from test_security import blocked_by_csp
@@ -435,6 +436,40 @@ def test_the_months_service_page_has_every_day_and_the_nps(month_app, month):
     promoters = sum(1 for n in month.nps if n >= 9) / len(month.nps)
     detractors = sum(1 for n in month.nps if n <= 6) / len(month.nps)
     assert f"NPS {100 * (promoters - detractors):+.1f} from {len(month.nps)} answers" in said
+
+
+def persian(text: str) -> str:
+    """``text`` with Persian digits and decimal sign, as a Persian reader writes figures."""
+    return text.translate(str.maketrans("0123456789.", "۰۱۲۳۴۵۶۷۸۹٫"))
+
+
+def test_the_months_service_page_in_persian_writes_persian_figures_in_the_tables_and_the_charts(month_app, month):
+    client = signed_in(month_app)
+    markup = page(client, "/fa/staff/insights/service")
+    days = re.findall(r'<tr><th scope="row">([۰-۹]{4}-[۰-۹]{2}-[۰-۹]{2})</th><td class="num">([۰-۹]+)</td>', markup)
+    assert len(days) == 30 and days[0][0] == persian(MONTH_START.isoformat())
+    opened = {persian(d.isoformat()): persian(str(n)) for d, n in month.opened_per_day.items()}
+    assert {d: n for d, n in days if n != "۰"} == opened
+    said = text_of(markup)
+    assert persian(f"{month.p90(month.resolution_hours):.1f}") in said
+    met = month.first_response_met / len(month.first_response_hours)
+    assert f"({persian(f'{met * 100:.1f}')}٪)" in said  # the share within target
+
+    charts_drawn = re.findall(r"<svg.*?</svg>", markup, re.S)
+    per_day = charts_drawn[0]
+    first_label = persian(format_date(MONTH_START, "d MMM", locale="fa"))
+    marks = re.findall(r"<title>([^<]*)</title>", per_day)
+    assert any(m.startswith(f"{first_label}: ") for m in marks), marks[:3]
+    # The chart's figures are the table's: the busiest day's count on its bar and the axis up from ۰.
+    assert f"{first_label}: " in per_day and persian(str(max(month.opened_per_day.values()))) in per_day
+    for svg in charts_drawn:
+        written = re.findall(r">([^<]+)<", svg)
+        assert not [text for text in written if re.search(r"[0-9]", text)], written
+
+    english = page(client, "/staff/insights/service")
+    first_english = re.findall(r"<title>([^<]*)</title>", re.findall(r"<svg.*?</svg>", english, re.S)[0])
+    assert any(m.startswith(f"{MONTH_START.day} {MONTH_START:%b}: ") for m in first_english)
+    assert not re.search("[۰-۹]", english)
 
 
 def test_the_months_articles_put_the_lights_article_first(month_app, month):

@@ -9,7 +9,7 @@ from portal.content.listfile import entries
 from portal.content.problems import Problems
 from portal.content.slugs import is_slug, slugify
 
-FAQ_KEYS = ("id", "question", "answer", "category", "article", "pinned", "lang", "tags")
+FAQ_KEYS = ("id", "question", "answer", "category", "article", "pinned", "lang", "tags", "draft")
 
 
 @dataclass(frozen=True)
@@ -18,8 +18,9 @@ class FaqEntry:
 
     ``id`` is the permalink anchor (from the question when not given); ``article``
     is the slug of the article the answer summarises; ``pinned`` entries are shown
-    first whatever their popularity. ``line`` is where the entry starts, and
-    ``article_line`` where it names its article.
+    first whatever their popularity. A ``draft`` entry is shown by the preview
+    only (see :mod:`portal.content.drafts`). ``line`` is where the entry starts,
+    and ``article_line`` where it names its article.
     """
 
     id: str
@@ -33,6 +34,7 @@ class FaqEntry:
     line: int
     article_line: int
     category_line: int
+    draft: bool = False
 
     @property
     def url(self) -> str:
@@ -70,6 +72,7 @@ def load_faq(text: str, problems: Problems) -> list[FaqEntry]:
                 line=line,
                 article_line=fields.line("article"),
                 category_line=fields.line("category"),
+                draft=fields.flag("draft"),
             )
         )
     return found

@@ -46,7 +46,8 @@ class Fields:
                 # An author who writes it means "not yet": ignoring it would publish.
                 problems.error(
                     data.line_of(key),
-                    f"'{DRAFT_KEY}' works only in article front matter; this {what} would be published, "
+                    f"'{DRAFT_KEY}' works only for articles, FAQ entries, glossary terms and whole trees "
+                    f"(at the top of the tree file); this {what} would be published, "
                     "so keep it out of the file until it is ready",
                 )
             elif key not in known:

@@ -9,7 +9,7 @@ from portal.content.listfile import entries
 from portal.content.problems import Problems
 from portal.content.slugs import slugify
 
-GLOSSARY_KEYS = ("term", "definition", "aliases", "see_also", "article", "lang")
+GLOSSARY_KEYS = ("term", "definition", "aliases", "see_also", "article", "lang", "draft")
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,9 @@ class GlossaryTerm:
     """A term customers meet, its Markdown definition, and the other names
     (``aliases``) customers use for it; aliases act as search synonyms and are
     linked in articles like the term itself. ``id`` is the anchor on the glossary
-    page, unique per language."""
+    page, unique per language. A ``draft`` term is shown by the preview only: a
+    normal build neither lists it nor links it in articles nor searches its
+    aliases (see :mod:`portal.content.drafts`)."""
 
     id: str
     term: str
@@ -29,6 +31,7 @@ class GlossaryTerm:
     line: int
     see_also_line: int
     article_line: int
+    draft: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -77,6 +80,7 @@ def load_glossary(text: str, problems: Problems) -> list[GlossaryTerm]:
                 line=line,
                 see_also_line=fields.line("see_also"),
                 article_line=fields.line("article"),
+                draft=fields.flag("draft"),
             )
         )
     return found

@@ -24,7 +24,7 @@ PRIORITIES = ("low", "normal", "high", "urgent")
 SOLVED, NOT_SOLVED = "solved", "not-solved"
 TICKET = "ticket"
 
-TREE_KEYS = ("id", "title", "description", "lang", "category", "start", "nodes", "tests")
+TREE_KEYS = ("id", "title", "description", "lang", "category", "start", "nodes", "tests", "draft")
 NODE_KEYS = {
     QUESTION: ("type", "text", "hint", "options"),
     SOLUTION: ("type", "text", "hint", "articles", "if_not_solved"),
@@ -86,6 +86,10 @@ class TreeTest:
 
 @dataclass(frozen=True)
 class Tree:
+    """One tree file. A ``draft`` tree (``draft: true`` at the top of the file)
+    is checked like any other and shown by the preview only (see
+    :mod:`portal.content.drafts`). ``lines`` maps its top-level keys to lines."""
+
     id: str
     title: str
     description: str
@@ -96,6 +100,7 @@ class Tree:
     tests: tuple[TreeTest, ...]
     path: str
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, hash=False)
+    draft: bool = False
 
     @property
     def url(self) -> str:
@@ -171,6 +176,7 @@ def load_tree(path: str, text: str, problems: Problems) -> Tree | None:
     lang = fields.text("lang", required=False, default=DEFAULT_LANG).lower()
     category = fields.text("category")
     start = fields.text("start")
+    draft = fields.flag("draft")
     raw_nodes = data.get("nodes")
     if not isinstance(raw_nodes, YamlMap) or not raw_nodes:
         problems.error(fields.line("nodes"), "'nodes' must be a mapping of node id to node")
@@ -196,6 +202,7 @@ def load_tree(path: str, text: str, problems: Problems) -> Tree | None:
         tests=tests,
         path=path,
         lines=dict(data.lines),
+        draft=draft,
     )
     structure_ok = _check_structure(tree, problems)
     if structure_ok:

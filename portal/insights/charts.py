@@ -13,14 +13,16 @@ chart's text alternative. Colours are presentation attributes, never
 page. With ``rtl`` a chart is mirrored: time runs from right to left, bars
 grow leftwards and labels sit on the right, as a right-to-left reader expects.
 Text is escaped here (:func:`portal.tree_svg.esc`): callers may pass anything,
-customers' search queries included.
+customers' search queries included. Figures are written by a :class:`Figures`
+(English by default); the dashboard passes the reader's language's, and
+writes the tables beside the charts with the same one, so both read alike.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from portal.tree_svg import esc, text_width, wrap
@@ -68,14 +70,56 @@ def _n(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def number(value: int) -> str:
-    """A count as people read it: ``1,234``."""
+def _english_number(value: int) -> str:
     return f"{value:,}"
 
 
+def _english_decimal(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def _english_percent(figure: str) -> str:
+    return f"{figure}%"
+
+
+@dataclass(frozen=True)
+class Figures:
+    """How figures are written, in one language: ``number`` a count with its
+    separators ("1,234"), ``decimal`` a figure to one decimal place ("71.3"),
+    ``percent`` a figure so written as a percentage ("71.3%"), ``plus`` and
+    ``minus`` the signs of a signed figure. The default is English; Persian
+    writes "۱٬۲۳۴", "۷۱٫۳٪"."""
+
+    number: Callable[[int], str] = _english_number
+    decimal: Callable[[float], str] = _english_decimal
+    percent: Callable[[str], str] = _english_percent
+    plus: str = "+"
+    minus: str = "-"
+
+    def share(self, part: float, whole: float) -> str:
+        """``part`` of ``whole`` to one decimal, "71.3%"; ``""`` when ``whole`` is 0."""
+        return self.percent(self.decimal(100 * part / whole)) if whole else ""
+
+    def rate(self, value: float) -> str:
+        """A rate (``0.713``) as a percentage to one decimal: "71.3%"."""
+        return self.percent(self.decimal(100 * value))
+
+    def signed(self, value: float) -> str:
+        """A figure to one decimal with its sign, "+12.5" or "-3.0" (an NPS)."""
+        return (self.minus if value < 0 else self.plus) + self.decimal(abs(value))
+
+
+ENGLISH = Figures()
+
+
+def number(value: int) -> str:
+    """A count as people read it in English: ``1,234``."""
+    return ENGLISH.number(value)
+
+
 def percent(part: int, whole: int) -> str:
-    """``part`` of ``whole`` to one decimal, ``71.3%``; ``""`` when ``whole`` is 0."""
-    return f"{100 * part / whole:.1f}%" if whole else ""
+    """``part`` of ``whole`` to one decimal in English, ``71.3%``; ``""`` when ``whole`` is 0."""
+    return ENGLISH.share(part, whole)
 
 
 def nice_scale(top: int) -> tuple[int, int]:
@@ -162,7 +206,9 @@ def _legend(canvas: _Canvas, series: Sequence[Series], y: float, x: float) -> li
     return [*out, "</g>"]
 
 
-def _y_axis(canvas: _Canvas, top: int, plot: tuple[float, float, float, float]) -> tuple[list[str], float]:
+def _y_axis(
+    canvas: _Canvas, top: int, plot: tuple[float, float, float, float], figures: Figures
+) -> tuple[list[str], float]:
     """Gridlines and their figures; returns them and the axis maximum."""
     left, right, y0, y1 = plot  # y0: top of the plot area, y1: its baseline
     axis_max, step = nice_scale(top)
@@ -170,7 +216,7 @@ def _y_axis(canvas: _Canvas, top: int, plot: tuple[float, float, float, float]) 
     for tick in range(0, axis_max + 1, step):
         y = y1 - (y1 - y0) * tick / axis_max
         out.append(canvas.line(left, y, right, y, GRID if tick else MUTED))
-        out.append(canvas.text(left - 6, y + 4, number(tick), side="end", size=SMALL_SIZE, fill=MUTED))
+        out.append(canvas.text(left - 6, y + 4, figures.number(tick), side="end", size=SMALL_SIZE, fill=MUTED))
     return [*out, "</g>"], axis_max
 
 
@@ -178,7 +224,14 @@ def _y_axis(canvas: _Canvas, top: int, plot: tuple[float, float, float, float]) 
 
 
 def day_bars(
-    cid: str, title: str, desc: str, labels: Sequence[str], series: Sequence[Series], *, rtl: bool = False
+    cid: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    rtl: bool = False,
+    figures: Figures = ENGLISH,
 ) -> str:
     """Bars per day (or any run of periods), one colour per series side by side:
     tickets opened and solved, visits with and without a ticket. ``labels`` name
@@ -188,10 +241,10 @@ def day_bars(
     height = 240.0
     canvas = _Canvas(WIDTH, rtl)
     top = max((v for s in series for v in s.values), default=0)
-    gutter = 12 + text_width(number(nice_scale(top)[0]), SMALL_SIZE)
+    gutter = 12 + text_width(figures.number(nice_scale(top)[0]), SMALL_SIZE)
     plot = (gutter, WIDTH - 8, 40.0, height - 30)
     left, right, y0, y1 = plot
-    axis, axis_max = _y_axis(canvas, top, plot)
+    axis, axis_max = _y_axis(canvas, top, plot, figures)
     body = [*_legend(canvas, series, 18, left), *axis]
     group = (right - left) / max(count, 1)
     gap = group * 0.2 if group >= 6 else 0
@@ -199,7 +252,7 @@ def day_bars(
     body.append('<g class="bars">')
     for i, label in enumerate(labels):
         x = left + i * group + gap / 2
-        figures = ", ".join(f"{s.name} {number(s.values[i])}" for s in series)
+        written = ", ".join(f"{s.name} {figures.number(s.values[i])}" for s in series)
         marks = []
         for j, s in enumerate(series):
             value = s.values[i]
@@ -209,7 +262,7 @@ def day_bars(
             marks.append(canvas.rect(x + j * bar, y1 - h, bar, h, s.colour))
         # One hover target per day, the whole column high, so thin bars are easy to point at.
         marks.append(canvas.rect(left + i * group, y0, group, y1 - y0, "transparent"))
-        body.append(f"<g><title>{esc(f'{label}: {figures}')}</title>{''.join(marks)}</g>")
+        body.append(f"<g><title>{esc(f'{label}: {written}')}</title>{''.join(marks)}</g>")
     body.append("</g>")
     every = max(1, math.ceil(count / max(1, int((right - left) // 64))))
     body.append('<g class="labels">')
@@ -219,7 +272,15 @@ def day_bars(
     return _svg(cid, title, desc, WIDTH, height, body, rtl)
 
 
-def hbars(cid: str, title: str, desc: str, rows: Sequence[tuple[str, int]], *, rtl: bool = False) -> str:
+def hbars(
+    cid: str,
+    title: str,
+    desc: str,
+    rows: Sequence[tuple[str, int]],
+    *,
+    rtl: bool = False,
+    figures: Figures = ENGLISH,
+) -> str:
     """One horizontal bar per row, longest figure first as given: the label at
     the start, the bar, its figure after it. Labels longer than a third of the
     chart end in "…" (the full text is in the bar's title and the table)."""
@@ -228,7 +289,7 @@ def hbars(cid: str, title: str, desc: str, rows: Sequence[tuple[str, int]], *, r
     canvas = _Canvas(WIDTH, rtl)
     label_w = WIDTH / 3
     top = max((v for _, v in rows), default=0)
-    figure_w = 8 + text_width(number(top), SMALL_SIZE + 1)
+    figure_w = 8 + text_width(figures.number(top), SMALL_SIZE + 1)
     left, right = label_w + 10, WIDTH - figure_w - 4
     body = ['<g class="bars">']
     for i, (label, value) in enumerate(rows):
@@ -237,10 +298,10 @@ def hbars(cid: str, title: str, desc: str, rows: Sequence[tuple[str, int]], *, r
         if value:
             w = max(w, 1.5)
         body.append(
-            f"<g><title>{esc(f'{label}: {number(value)}')}</title>"
+            f"<g><title>{esc(f'{label}: {figures.number(value)}')}</title>"
             + canvas.text(label_w, y + bar_h - 3, fit(label, label_w - 4), side="end")
             + canvas.rect(left, y, w, bar_h, COLOURS[0])
-            + canvas.text(left + w + 5, y + bar_h - 3, number(value), size=SMALL_SIZE + 1, bold=True)
+            + canvas.text(left + w + 5, y + bar_h - 3, figures.number(value), size=SMALL_SIZE + 1, bold=True)
             + "</g>"
         )
     body.append("</g>")
@@ -248,7 +309,15 @@ def hbars(cid: str, title: str, desc: str, rows: Sequence[tuple[str, int]], *, r
     return _svg(cid, title, desc, WIDTH, height, body, rtl)
 
 
-def funnel(cid: str, title: str, desc: str, steps: Sequence[FunnelStep], *, rtl: bool = False) -> str:
+def funnel(
+    cid: str,
+    title: str,
+    desc: str,
+    steps: Sequence[FunnelStep],
+    *,
+    rtl: bool = False,
+    figures: Figures = ENGLISH,
+) -> str:
     """Each step a bar centred under the first, as wide as its share of the
     first step; its label, figure and share of the first (one decimal) above it."""
     row_h, bar_h = 46.0, 20.0
@@ -263,8 +332,8 @@ def funnel(cid: str, title: str, desc: str, steps: Sequence[FunnelStep], *, rtl:
         w = inner * step.value / widest if widest else 0
         if step.value:
             w = max(w, 2)
-        share = percent(step.value, first)
-        figure = f"{number(step.value)}" + (f" ({share})" if share and i else "")
+        share = figures.share(step.value, first)
+        figure = figures.number(step.value) + (f" ({share})" if share and i else "")
         text = f"{step.label}: {figure}" + (f" · {step.note}" if step.note else "")
         body.append(
             f"<g><title>{esc(text)}</title>"
@@ -278,7 +347,14 @@ def funnel(cid: str, title: str, desc: str, steps: Sequence[FunnelStep], *, rtl:
 
 
 def distribution(
-    cid: str, title: str, desc: str, labels: Sequence[str], counts: Sequence[int], *, rtl: bool = False
+    cid: str,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    counts: Sequence[int],
+    *,
+    rtl: bool = False,
+    figures: Figures = ENGLISH,
 ) -> str:
     """One column per answer (1 to 5 for satisfaction), its count above it and
     its share of all answers (one decimal) in its title."""
@@ -294,11 +370,13 @@ def distribution(
         if value:
             h = max(h, 1.5)
         x = left + i * column
-        share = percent(value, total)
+        share = figures.share(value, total)
         body.append(
-            f"<g><title>{esc(f'{label}: {number(value)}' + (f' ({share})' if share else ''))}</title>"
+            f"<g><title>{esc(f'{label}: {figures.number(value)}' + (f' ({share})' if share else ''))}</title>"
             + canvas.rect(x + column * 0.15, y1 - h, column * 0.7, h, COLOURS[0])
-            + canvas.text(x + column / 2, y1 - h - 5, number(value), side="middle", size=SMALL_SIZE + 1, bold=True)
+            + canvas.text(
+                x + column / 2, y1 - h - 5, figures.number(value), side="middle", size=SMALL_SIZE + 1, bold=True
+            )
             + canvas.text(x + column / 2, y1 + 17, label, side="middle")
             + "</g>"
         )

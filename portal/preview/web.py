@@ -4,7 +4,7 @@ the event stream the script listens to.
 Every HTML page gets, at the top of its body, the preview bar: the problems that
 stopped the last build (each as ``path:line: message``; the page under it is the
 last good build), the last build's warnings, and a "Draft" notice on a draft
-article. The bar is rendered on the server, so it is there with or without
+article or tree. The bar is rendered on the server, so it is there with or without
 JavaScript. ``static/preview.js`` (a file, so the Content-Security-Policy's
 ``script-src 'self'`` allows it) opens ``/__preview/events`` (Server-Sent
 Events) and reloads the page when the build generation differs from the one the
@@ -93,6 +93,26 @@ def _drafts() -> list[str]:
         return []
 
 
+TREE_PAGES = ("troubleshoot.walk", "troubleshoot.diagram")
+
+
+def _draft_page(drafts: list[str]) -> str:
+    """``"article"`` or ``"tree"`` when this page shows a draft of that kind,
+    else ``""``. (Draft FAQ entries and glossary terms share their page with
+    published ones: each carries its own badge instead.)"""
+    args = request.view_args or {}
+    if request.endpoint == "articles.article" and args.get("slug") in drafts:
+        return "article"
+    if request.endpoint in TREE_PAGES:
+        try:
+            trees = current().catalog.collection("trees")
+        except NotBuilt:
+            return ""
+        if any(t["id"] == args.get("tree_id") and t.get("draft") for t in trees):
+            return "tree"
+    return ""
+
+
 def _decorate(response: Response) -> Response:
     """Add the bar and the script to an HTML page, and make sure no browser
     keeps a copy: a preview page is only ever as good as the last save."""
@@ -107,12 +127,7 @@ def _decorate(response: Response) -> Response:
         return response
     outcome = _state().outcome
     drafts = _drafts()
-    slug = (request.view_args or {}).get("slug")
-    bar = render_template(
-        "preview/_bar.html",
-        outcome=outcome,
-        draft=request.endpoint == "articles.article" and slug in drafts,
-    )
+    bar = render_template("preview/_bar.html", outcome=outcome, draft=_draft_page(drafts))
     asset_url = current_app.jinja_env.globals["asset_url"]
     head = Markup('<link rel="stylesheet" href="{}">').format(asset_url("preview.css"))
     script = Markup(

@@ -236,6 +236,8 @@
 // (templates/search/results.html links to /articles/<slug>?hl=<query>): each is
 // wrapped in <mark> in the article's text, and the first is brought into view.
 // The canonical link leaves ?hl out (views/meta.py), so it never splits an article.
+// Words are compared as the search compares them (fold() below), so "تنظيمات"
+// typed with an Arabic yeh marks "تنظیمات" as the article spells it.
 (function () {
   "use strict";
   var MAX_MARKS = 50;   // a common word in a long article would otherwise paint the page yellow, slowly on a phone
@@ -257,6 +259,46 @@
     notWord = new RegExp("[^\\p{L}\\p{N}\\p{M}]+", "u");
   } catch (e) { return; }
 
+  // The search's spelling folds, mirroring portal/search/languages.py (normalise()
+  // and fold()): keep the two in step. NFKC, then lower case; Arabic yeh and kaf
+  // as Persian, alef forms as alef, teh marbuta and heh with yeh as heh; Persian
+  // and Arabic-Indic digits as ASCII; Arabic diacritics, tatweel, Hebrew points
+  // and cantillation, ZWJ and BOM dropped; bidi marks as spaces; geresh,
+  // gershayim and the quotes typed for them dropped between Hebrew letters. The
+  // ZWNJ stays in the article's text, as in normalise(); the pattern below lets a
+  // word be spelt with or without it, as the search finds both.
+  var FOLD = { "\u064a": "\u06cc", "\u0649": "\u06cc", "\u0643": "\u06a9", "\u0623": "\u0627", "\u0625": "\u0627",
+               "\u0622": "\u0627", "\u0671": "\u0627", "\u0629": "\u0647", "\u06c0": "\u0647", "\u06d5": "\u0647" };
+  for (var d = 0; d < 10; d++) {
+    FOLD[String.fromCharCode(0x06f0 + d)] = FOLD[String.fromCharCode(0x0660 + d)] = String(d);
+  }
+  var DROP = /[\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670\u0640\u200d\ufeff]/;
+  var BIDI = /[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]/;
+  var GERESH = /['"\u05f3\u05f4\u2019\u201d]/, HEBREW = /[\u05d0-\u05ea]/;
+
+  // ``value`` folded, with where each folded character came from: ``from[i]`` and
+  // ``to[i]`` bound the characters of ``value`` that became ``text[i]``, so a match
+  // in the folded text marks the article's own characters.
+  function fold(value) {
+    var chars = [], from = [], to = [];
+    for (var i = 0; i < value.length;) {
+      var point = value.codePointAt(i), ch = String.fromCodePoint(point), next = i + ch.length;
+      var out = (ch.normalize ? ch.normalize("NFKC") : ch).toLowerCase();
+      Array.from(out).forEach(function (c) {
+        if (DROP.test(c)) { return; }
+        chars.push(BIDI.test(c) ? " " : (FOLD[c] || c));
+        from.push(i); to.push(next);
+      });
+      i = next;
+    }
+    for (var k = chars.length - 2; k > 0; k--) {
+      if (GERESH.test(chars[k]) && HEBREW.test(chars[k - 1]) && HEBREW.test(chars[k + 1])) {
+        chars.splice(k, 1); from.splice(k, 1); to.splice(k, 1);
+      }
+    }
+    return { text: chars.join(""), from: from, to: to };
+  }
+
   // A rough cut of English endings, standing in for the search's Porter stemmer:
   // the pattern then matches every word that starts with the stem, so "restarting"
   // finds "Restart" and "restarted", and "hubs" finds "Hub".
@@ -268,14 +310,19 @@
   // The query language (portal/search/query.py): -word and -"a phrase" exclude,
   // an upper-case OR joins, quotes make a phrase whose words count one by one.
   var text = query.slice(0, MAX_QUERY).replace(/(^|\s)-("[^"]*"?|\S*)/g, " ").replace(/(^|\s)OR(?=\s|$)/g, " ");
+  text = fold(text).text.replace(/\u200c/g, "");
   var stems = [];
   text.split(notWord).forEach(function (word) {
-    var s = stem(word.toLowerCase());
+    var s = stem(word);
     if (s.length >= 2 && STOP.indexOf(s) < 0 && stems.indexOf(s) < 0) { stems.push(s); }
   });
   if (!stems.length) { return; }
   stems.sort(function (a, b) { return b.length - a.length; });  // longest first, so "hubs" wins over "hub"
-  pattern = new RegExp("(^|[^\\p{L}\\p{N}\\p{M}])(" + stems.join("|") + ")[\\p{L}\\p{N}\\p{M}]*", "giu");
+  // A ZWNJ may stand between any two letters of a word ("می‌خواهم" = "میخواهم"),
+  // and the rest of a word runs on across one ("کتاب‌ها" for "کتاب").
+  var words = stems.map(function (s) { return Array.from(s).join("\u200c?"); });
+  pattern = new RegExp("(^|[^\\p{L}\\p{N}\\p{M}])(" + words.join("|") +
+                       ")(?:[\\p{L}\\p{N}\\p{M}]|\u200c(?=[\\p{L}\\p{M}]))*", "giu");
 
   // Collect first, then change: a tree walker loses its place when its node is replaced.
   var walker = document.createTreeWalker(content, NodeFilter.SHOW_TEXT, {
@@ -289,11 +336,16 @@
   var marks = [];
   nodes.forEach(function (node) {
     if (marks.length >= MAX_MARKS) { return; }
-    var value = node.data, last = 0, found = false, match;
+    var value = node.data, folded = fold(value), last = 0, found = false, match;
     var pieces = document.createDocumentFragment();
     pattern.lastIndex = 0;
-    while (marks.length < MAX_MARKS && (match = pattern.exec(value)) !== null) {
-      var start = match.index + match[1].length, end = match.index + match[0].length;
+    while (marks.length < MAX_MARKS && (match = pattern.exec(folded.text)) !== null) {
+      // Back from the folded text to the article's: the mark ends where the next
+      // character begins, so it keeps the diacritics that follow its last letter.
+      var first = match.index + match[1].length, after = match.index + match[0].length;
+      var start = folded.from[first];
+      var end = after < folded.text.length && folded.from[after] !== folded.from[after - 1]
+        ? folded.from[after] : folded.to[after - 1];
       pieces.appendChild(document.createTextNode(value.slice(last, start)));
       var mark = document.createElement("mark");
       mark.className = "search-hit";

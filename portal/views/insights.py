@@ -9,8 +9,10 @@ that cannot be used (a bad date, an unknown category) is shown beside the form
 and the page answers ``400`` with the default period, never an error page.
 The figures come from :mod:`portal.insights.reports` (the same functions as
 ``flask insights``); charts from :mod:`portal.insights.charts`, each with its
-numbers in a table beside it. Like the rest of the desk, every page needs a
-signed-in agent and is sent ``no-store`` and ``noindex``.
+numbers in a table beside it, both written by :func:`figures` in the
+reader's language (Persian digits under ``/fa``); the CSV downloads stay in
+Latin digits and ISO dates, for spreadsheets. Like the rest of the desk, every
+page needs a signed-in agent and is sent ``no-store`` and ``noindex``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel.numbers import get_decimal_symbol, get_minus_sign_symbol, get_plus_sign_symbol
 from flask import Blueprint, current_app, render_template, request, url_for
-from flask_babel import format_date, gettext
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response
 
 from portal import activity, db
-from portal.i18n import current_lang, direction, lazy_gettext
+from portal.i18n import DEFAULT, current_lang, digits, direction, format_day, format_number, lazy_gettext
 from portal.insights import charts, formats, reports
 from portal.insights.reports import InsightsError, Period
 from portal.models import PRIORITIES
@@ -154,9 +157,40 @@ def _rtl() -> bool:
 
 
 def _day(day: dt.date) -> str:
-    """A day as charts and tables write it: ``2 Nov``. Latin digits in every
-    language, as the dashboard's other figures (:mod:`portal.insights.charts`)."""
-    return format_date(day, "d MMM")
+    """A day as the charts label it, in the reader's language: ``2 Nov``, ``۲ نوامبر``."""
+    return format_day(day, "d MMM")
+
+
+def _iso_day(day: dt.date) -> str:
+    """A day as the tables and the period write it: ``2026-11-02``, in the
+    reader's digits (``۲۰۲۶-۱۱-۰۲``)."""
+    return digits(day.isoformat())
+
+
+def _decimal(value: float) -> str:
+    """``value`` to one decimal place in the reader's language: "71.3", "۷۱٫۳".
+    Rounded as Python rounds, so the English page writes what ``flask insights``
+    writes; only the decimal sign and the digits change."""
+    sign = get_decimal_symbol(get_locale() or DEFAULT, numbering_system="default")
+    return digits(f"{value:.1f}".replace(".", sign))
+
+
+def _percent(figure: str) -> str:
+    return gettext("%(percent)s%%", percent=figure)
+
+
+@bp.app_template_global("insights_figures")
+def figures() -> charts.Figures:
+    """The dashboard's figures in the language Babel formats in: the charts'
+    and, through ``staff/insights/_macros.html``, the tables' beside them."""
+    locale = get_locale() or DEFAULT
+    return charts.Figures(
+        number=format_number,
+        decimal=_decimal,
+        percent=_percent,
+        plus=get_plus_sign_symbol(locale, numbering_system="default"),
+        minus=get_minus_sign_symbol(locale, numbering_system="default"),
+    )
 
 
 def _per_day(cid: str, title: str, desc: str, days: Sequence[reports.DayFigures], *series: tuple[str, str, str]) -> str:
@@ -169,6 +203,7 @@ def _per_day(cid: str, title: str, desc: str, days: Sequence[reports.DayFigures]
         [_day(d.day) for d in days],
         [charts.Series(name, tuple(getattr(d, attr) for d in days), colour) for name, attr, colour in series],
         rtl=_rtl(),
+        figures=figures(),
     )
 
 
@@ -195,7 +230,7 @@ def _page(template: str, snapshot: Snapshot | None, filters: Filters, **context:
         quick_ranges=ranges,
         link=lambda endpoint, **extra: _link(endpoint, filters, **extra),
         rtl=_rtl(),
-        day=_day,
+        iso_day=_iso_day,
         default_days=reports.DEFAULT_DAYS,
         **context,
     )
@@ -279,6 +314,7 @@ def gaps() -> Any:
         gettext("The queries searched most often without a result, with how many times each found nothing."),
         [(g.example or g.key, g.no_results) for g in empty[:10]],
         rtl=_rtl(),
+        figures=figures(),
     )
     return _page("gaps.html", snapshot, filters, empty=empty, unopened=unopened, chart=chart)
 
@@ -367,7 +403,7 @@ def service() -> Any:
     snapshot = _snapshot()
     filters = _filters(snapshot)
     found = reports.service_levels(db.reader(), filters.period, utcnow())
-    rtl = _rtl()
+    rtl, shown = _rtl(), figures()
     ages = [(str(AGE_LABELS.get(label, label)), n) for label, n in found.backlog_ages]
     per_day = _per_day(
         "tickets-days",
@@ -383,14 +419,16 @@ def service() -> Any:
         gettext("Unsolved tickets now, by how long ago they were opened."),
         ages,
         rtl=rtl,
+        figures=shown,
     )
     csat = charts.distribution(
         "csat",
         gettext("Satisfaction scores"),
         gettext("How many customers gave each score, from 1 (very dissatisfied) to 5 (very satisfied)."),
-        [str(score) for score in range(1, 6)],
+        [shown.number(score) for score in range(1, 6)],
         list(found.csat_distribution),
         rtl=rtl,
+        figures=shown,
     )
     return _page(
         "service.html",
@@ -456,7 +494,7 @@ def funnel_steps(report: Any) -> list[charts.FunnelStep]:
     nodes = sorted((n for n in report.nodes if n.reached), key=lambda n: -n.reached)
     steps = [charts.FunnelStep(gettext("Started"), report.started)]
     for node in nodes:
-        note = gettext("%(count)s stopped here", count=node.dropped) if node.dropped else ""
+        note = gettext("%(count)s stopped here", count=format_number(node.dropped)) if node.dropped else ""
         colour = charts.COLOURS[1] if node.kind == "escalate" else charts.COLOURS[0]
         steps.append(charts.FunnelStep(f"{node.node_id}: {node.text}", node.reached, note, colour))
     steps.append(charts.FunnelStep(gettext("Solved"), report.solved, "", charts.COLOURS[2]))
@@ -470,4 +508,5 @@ def funnel_chart(report: Any, steps: Sequence[charts.FunnelStep], rtl: bool) -> 
         gettext("How many walks reached each step of the tree, and how many ended solved."),
         steps,
         rtl=rtl,
+        figures=figures(),
     )
