@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # the site reads catalogs without loading the content layer
 FILENAME = "catalog.sqlite3"
 # Bumped whenever the tables or the pickled content classes change: a build that
 # finds another version starts from scratch instead of reusing the old build.
-FORMAT_VERSION = "2"
+FORMAT_VERSION = "3"  # 3: Article.pages
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

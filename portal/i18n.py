@@ -151,8 +151,9 @@ def this_page_in(lang: str) -> str:
 
 
 # Root-relative links in rendered content (``href="/articles/x"``). Content is
-# written once for every interface language; its links follow the reader.
-_CONTENT_LINK = re.compile(r'(<a\b[^>]*?\shref=")/(?!/|static/|api/)')
+# written once for every interface language; its links follow the reader, except
+# a link the author gave a language (``/fa/troubleshoot/x``), which keeps it.
+_CONTENT_LINK = re.compile(rf'(<a\b[^>]*?\shref=")/(?!/|static/|api/|(?:{"|".join(LANGUAGES)})(?:[/?#"]))')
 
 
 def lang_links(html: str) -> Markup:

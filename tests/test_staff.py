@@ -683,8 +683,8 @@ def test_status_priority_and_assignee_changes_are_logged(app, client, agent):
     body = page(client, f"/staff/tickets/{ref}")
     assert "Ticket updated." in body
     for entry in (
-        "Status changed from new to open by Sam Agent",
-        "Priority changed from normal to urgent",
+        "Status changed from New to Open by Sam Agent",
+        "Priority changed from Normal to Urgent",
         "Assigned to Kim Colleague",
     ):
         assert entry in body

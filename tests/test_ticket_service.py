@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from portal import db
 from portal.content.problems import Problems
 from portal.models import OutboxMessage, Staff, Ticket, TicketMessage
-from portal.tickets import reference, service
+from portal.tickets import history, reference, service
 from portal.tickets.sla import DEFAULT, format_duration, load_sla, parse_duration
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
@@ -161,7 +161,11 @@ def test_the_history_names_who_changed_what(session, agent):
     service.update(session, ticket, agent, NOW, DEFAULT, status="open", priority="high")
     session.commit()
     entries = session.scalars(select(TicketMessage.body).where(TicketMessage.author == "system")).all()
-    assert entries == ["Status changed from new to open by Sam", "Priority changed from normal to high by Sam"]
+    # Stored as data (portal/tickets/history.py), worded for whoever reads it.
+    assert [history.describe(body) for body in entries] == [
+        "Status changed from New to Open by Sam",
+        "Priority changed from Normal to High by Sam",
+    ]
 
 
 # --- sla.yaml ---------------------------------------------------------------------

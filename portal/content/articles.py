@@ -11,6 +11,7 @@ from urllib.parse import unquote
 
 from portal.content.fields import DEFAULT_LANG, Fields
 from portal.content.frontmatter import split_front_matter
+from portal.content.links import PageLink, page_link
 from portal.content.markdown import PARSER
 from portal.content.problems import Problems
 from portal.content.slugs import is_slug, slugify
@@ -70,6 +71,9 @@ class Article:
     the next build. A ``draft`` is shown by ``flask preview`` and left out of
     every normal build. ``review_by`` is the date by which someone should read
     the article again (``flask content-report`` lists it once past).
+    ``pages`` are the body's links to other portal pages (trees, FAQ entries,
+    glossary terms, categories, language-prefixed articles; see
+    :mod:`portal.content.links`).
     """
 
     slug: str
@@ -91,6 +95,7 @@ class Article:
     draft: bool = False
     images: tuple[Image, ...] = ()
     review_by: dt.date | None = None
+    pages: tuple[PageLink, ...] = ()
 
     @property
     def url(self) -> str:
@@ -152,7 +157,7 @@ def load_article(path: str, text: str, digest: str, problems: Problems) -> Artic
     review_by = fields.date("review_by", required=False)
     if not (title and category and updated and is_slug(slug)):
         return None
-    links, images = scan_body(path, split.body, split.body_line)
+    links, images, pages = scan_body(path, split.body, split.body_line)
     return Article(
         slug=slug,
         path=path,
@@ -173,6 +178,7 @@ def load_article(path: str, text: str, digest: str, problems: Problems) -> Artic
         draft=draft,
         images=tuple(images),
         review_by=review_by,
+        pages=tuple(pages),
     )
 
 
@@ -183,26 +189,47 @@ def find_links(path: str, body: str, first_line: int) -> list[Link]:
     return scan_body(path, body, first_line)[0]
 
 
-def scan_body(path: str, body: str, first_line: int) -> tuple[list[Link], list[Image]]:
-    """Internal links (see :func:`find_links`) and images in ``body``, with
-    their file lines, in one pass of the parser."""
+def scan_body(
+    path: str, body: str, first_line: int, exact: bool = True
+) -> tuple[list[Link], list[Image], list[PageLink]]:
+    """Internal links (see :func:`find_links`), images and links to other
+    portal pages (see :mod:`portal.content.links`) in ``body``, with their file
+    lines, in one pass of the parser. Without ``exact`` (text whose lines were
+    folded, as YAML does) every line is ``first_line``."""
     links: list[Link] = []
     images: list[Image] = []
+    pages: list[PageLink] = []
     for token in PARSER.parse(body):
         if token.type != "inline" or not token.children or token.map is None:
             continue
-        line = first_line + token.map[0]
+        line = first_line + token.map[0] if exact else first_line
         for child in token.children:
-            if child.type in ("softbreak", "hardbreak"):
+            if child.type in ("softbreak", "hardbreak") and exact:
                 line += 1
             elif child.type == "link_open":
-                link = internal_link(path, str(child.attrGet("href") or ""), line)
+                href = str(child.attrGet("href") or "")
+                link = internal_link(path, href, line)
                 if link:
                     links.append(link)
+                elif page := page_link(href, line):
+                    pages.append(page)
             elif child.type == "image":
                 src = str(child.attrGet("src") or "")
                 images.append(Image(unquote(src), child.content.strip(), line, image_target(path, src)))
-    return links, images
+    return links, images, pages
+
+
+def text_links(path: str, data: YamlMap, key: str) -> tuple[Link | PageLink, ...]:
+    """The internal links in the Markdown text under ``key`` of a YAML mapping
+    (an FAQ answer, a glossary definition, a tree node's text) in the file at
+    ``path``. A ``|`` block keeps its lines, so each link has its own line;
+    in any other style they are folded and each link has the text's first."""
+    text = data.get(key)
+    if not isinstance(text, str):
+        return ()
+    first = data.text_lines.get(key, data.line_of(key))
+    links, _images, pages = scan_body(path, text, first, exact=key in data.literal)
+    return tuple(sorted([*links, *pages], key=lambda link: link.line))
 
 
 def image_target(path: str, src: str) -> str:

@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from portal.content.links import check_links
 from portal.content.problems import WARNING, Problem
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ def check_site(site: Site, today: dt.date | None = None) -> list[Problem]:
         *_check_faq(site),
         *_check_glossary(site),
         *_check_trees(site),
+        *check_links(site),
         *_warn_outdated_translations(site),
         *_warn_unlisted(site),
         *_warn_review_due(site, today or dt.date.today()),

@@ -12,9 +12,11 @@ at nothing) for every customer. Each such reference is an error, in the preview
 too, so the author hears of it while writing, not from CI. What can point at
 what: an article at articles (links, ``related``, ``translation_of``); an FAQ
 entry, a glossary term and a tree at articles; a glossary term at terms
-(``see_also``); a tree option at terms (``glossary``). Nothing names an FAQ entry
-or a tree, so those can be drafts freely. Drafts may point at each other and at
-anything published.
+(``see_also``); a tree option at terms (``glossary``); and any Markdown (an
+article body, an FAQ answer, a glossary definition, a tree node's text) at
+articles, trees, FAQ entries and glossary terms through links (see
+:mod:`portal.content.links`). Drafts may point at each other and at anything
+published.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
+from portal.content.articles import Link
 from portal.content.glossary import GlossaryTerm
+from portal.content.links import page_target, sources
 from portal.content.problems import Problem
 from portal.content.site import FAQ_FILE, GLOSSARY_FILE, Site
 
@@ -43,7 +47,7 @@ def draft_problems(site: Site) -> list[Problem]:
     """Every reference from published content to a draft, as an error."""
     if not has_drafts(site):
         return []
-    return sorted([*_article_references(site, draft_slugs(site)), *_term_references(site)])
+    return sorted([*_article_references(site, draft_slugs(site)), *_term_references(site), *_link_references(site)])
 
 
 def _is_draft(site: Site, target: str, drafts: frozenset[str]) -> bool:
@@ -85,6 +89,19 @@ def _article_references(site: Site, drafts: frozenset[str]) -> Iterator[Problem]
             for slug, line in slugs:
                 if _is_draft(site, f"/articles/{slug}", drafts):
                     yield Problem(tree.path, line, f"article '{slug}' is a draft; {HINT}")
+
+
+def _link_references(site: Site) -> Iterator[Problem]:
+    """Links in published Markdown to a draft tree, FAQ entry or glossary term,
+    a prefixed link to a draft article, and any article link written outside an
+    article body (article bodies' own are in :func:`_article_references`)."""
+    for path, draft, links in sources(site):
+        if draft:
+            continue
+        for link in links:
+            target = site.resolve(link.target) if isinstance(link, Link) else page_target(site, link)
+            if getattr(target, "draft", False):
+                yield Problem(path, link.line, f"link '{link.href}' points at a draft; {HINT}")
 
 
 def _draft_term(names: dict[tuple[str, str], GlossaryTerm], lang: str, name: str) -> GlossaryTerm | None:

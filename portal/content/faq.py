@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.content.articles import Link, text_links
 from portal.content.fields import DEFAULT_LANG, Fields
+from portal.content.links import PageLink
 from portal.content.listfile import entries
 from portal.content.problems import Problems
 from portal.content.slugs import is_slug, slugify
@@ -20,7 +22,8 @@ class FaqEntry:
     is the slug of the article the answer summarises; ``pinned`` entries are shown
     first whatever their popularity. A ``draft`` entry is shown by the preview
     only (see :mod:`portal.content.drafts`). ``line`` is where the entry starts,
-    and ``article_line`` where it names its article.
+    and ``article_line`` where it names its article. ``links`` are the answer's
+    internal links (see :func:`portal.content.articles.text_links`).
     """
 
     id: str
@@ -35,6 +38,7 @@ class FaqEntry:
     article_line: int
     category_line: int
     draft: bool = False
+    links: tuple[Link | PageLink, ...] = ()
 
     @property
     def url(self) -> str:
@@ -73,6 +77,7 @@ def load_faq(text: str, problems: Problems) -> list[FaqEntry]:
                 article_line=fields.line("article"),
                 category_line=fields.line("category"),
                 draft=fields.flag("draft"),
+                links=text_links(problems.path, item, "answer"),
             )
         )
     return found

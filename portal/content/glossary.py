@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.content.articles import Link, text_links
 from portal.content.fields import DEFAULT_LANG, Fields
+from portal.content.links import PageLink
 from portal.content.listfile import entries
 from portal.content.problems import Problems
 from portal.content.slugs import slugify
@@ -19,7 +21,8 @@ class GlossaryTerm:
     linked in articles like the term itself. ``id`` is the anchor on the glossary
     page, unique per language. A ``draft`` term is shown by the preview only: a
     normal build neither lists it nor links it in articles nor searches its
-    aliases (see :mod:`portal.content.drafts`)."""
+    aliases (see :mod:`portal.content.drafts`). ``links`` are the definition's
+    internal links (see :func:`portal.content.articles.text_links`)."""
 
     id: str
     term: str
@@ -32,6 +35,7 @@ class GlossaryTerm:
     see_also_line: int
     article_line: int
     draft: bool = False
+    links: tuple[Link | PageLink, ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -81,6 +85,7 @@ def load_glossary(text: str, problems: Problems) -> list[GlossaryTerm]:
                 see_also_line=fields.line("see_also"),
                 article_line=fields.line("article"),
                 draft=fields.flag("draft"),
+                links=text_links(problems.path, item, "definition"),
             )
         )
     return found

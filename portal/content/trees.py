@@ -13,7 +13,9 @@ import posixpath
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from portal.content.articles import Link, text_links
 from portal.content.fields import DEFAULT_LANG, Fields
+from portal.content.links import PageLink
 from portal.content.problems import Problems
 from portal.content.yamlfile import YamlList, YamlMap, load_yaml
 
@@ -49,7 +51,8 @@ class Node:
     """One step. ``text`` is Markdown. Questions have ``options``; solutions have
     ``articles`` and ``if_not_solved`` (the node to try next, or empty for the
     ticket form); escalate nodes have ``reason`` (for staff), ``ticket_category``
-    and ``priority``."""
+    and ``priority``. ``links`` are the text's internal links (see
+    :func:`portal.content.articles.text_links`)."""
 
     id: str
     kind: str
@@ -62,6 +65,7 @@ class Node:
     reason: str = ""
     ticket_category: str = ""
     priority: str = "normal"
+    links: tuple[Link | PageLink, ...] = ()
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
@@ -223,9 +227,10 @@ def _load_node(node_id: str, raw: object, line: int, problems: Problems) -> Node
     fields = Fields(raw, problems, NODE_KEYS[kind], f"{kind} node '{node_id}'")
     text = fields.text("text", required=kind != ESCALATE)
     hint = fields.text("hint", required=False)
+    links = text_links(problems.path, raw, "text")
     if kind == QUESTION:
         options = _load_options(node_id, raw, problems)
-        return Node(node_id, kind, text, hint, line, options=options)
+        return Node(node_id, kind, text, hint, line, options=options, links=links)
     if kind == SOLUTION:
         return Node(
             node_id,
@@ -235,6 +240,7 @@ def _load_node(node_id: str, raw: object, line: int, problems: Problems) -> Node
             line,
             articles=fields.text_list("articles"),
             if_not_solved=fields.text("if_not_solved", required=False),
+            links=links,
         )
     return Node(
         node_id,
@@ -245,6 +251,7 @@ def _load_node(node_id: str, raw: object, line: int, problems: Problems) -> Node
         reason=fields.text("reason"),
         ticket_category=fields.text("ticket_category", required=False),
         priority=fields.choice("priority", PRIORITIES, "normal"),
+        links=links,
     )
 
 

@@ -18,10 +18,17 @@ _Base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlMap(dict):
-    """A YAML mapping: ``line`` of the mapping, ``lines[key]`` of each key."""
+    """A YAML mapping: ``line`` of the mapping, ``lines[key]`` of each key.
+
+    ``text_lines[key]`` is the line a scalar value's text starts on (the line
+    after ``|`` or ``>``); ``literal`` holds the keys whose value is a ``|``
+    block, whose text lines are the file's lines one for one (other styles fold
+    lines, so only the first is known)."""
 
     line: int = 0
     lines: dict[Any, int]
+    text_lines: dict[Any, int]
+    literal: set[Any]
 
     def line_of(self, key: Any) -> int:
         return self.lines.get(key, self.line)
@@ -40,7 +47,7 @@ class YamlList(list):
 def empty_map(line: int) -> YamlMap:
     """An empty mapping at ``line``: what an empty or comment-only document means."""
     result = YamlMap()
-    result.line, result.lines = line, {}
+    result.line, result.lines, result.text_lines, result.literal = line, {}, {}, set()
     return result
 
 
@@ -60,7 +67,7 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> YamlMap:
     loader.flatten_mapping(node)
     result = YamlMap()
     result.line = node.start_mark.line + 1
-    result.lines = {}
+    result.lines, result.text_lines, result.literal = {}, {}, set()
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
@@ -73,6 +80,10 @@ def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> YamlMap:
             loader.issues.append(YamlIssue(line, f"duplicate key '{key}' (first on line {result.lines[key]})"))
         result[key] = loader.construct_object(value_node, deep=True)
         result.lines[key] = line
+        style = getattr(value_node, "style", None)
+        result.text_lines[key] = value_node.start_mark.line + 1 + (style in ("|", ">"))
+        if style == "|":
+            result.literal.add(key)
     return result
 
 

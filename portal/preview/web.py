@@ -93,6 +93,21 @@ def _drafts() -> list[str]:
         return []
 
 
+def draft_pages() -> list[str]:
+    """What ``preview.js`` badges besides draft articles: ``tree:<id>``,
+    ``faq:<id>`` and ``glossary:<lang>:<id>`` for each draft tree, FAQ entry
+    and glossary term the preview build holds."""
+    try:
+        catalog = current().catalog
+        return [
+            *(f"tree:{t['id']}" for t in catalog.collection("trees") if t.get("draft")),
+            *(f"faq:{f['id']}" for f in catalog.collection("faq") if f.get("draft")),
+            *(f"glossary:{t['lang']}:{t['id']}" for t in catalog.collection("glossary") if t.get("draft")),
+        ]
+    except NotBuilt:
+        return []
+
+
 TREE_PAGES = ("troubleshoot.walk", "troubleshoot.diagram")
 
 
@@ -131,12 +146,14 @@ def _decorate(response: Response) -> Response:
     asset_url = current_app.jinja_env.globals["asset_url"]
     head = Markup('<link rel="stylesheet" href="{}">').format(asset_url("preview.css"))
     script = Markup(
-        '<script src="{}" data-events="{}" data-generation="{}" data-drafts="{}" data-draft-label="{}" defer></script>'
+        '<script src="{}" data-events="{}" data-generation="{}" data-drafts="{}" data-draft-pages="{}"'
+        ' data-draft-label="{}" defer></script>'
     ).format(
         asset_url("preview.js"),
         url_for("preview.events"),
         outcome.generation,
         json.dumps(drafts, ensure_ascii=False),
+        json.dumps(draft_pages(), ensure_ascii=False),
         gettext("Draft"),
     )
     response.set_data(inject(response.get_data(as_text=True), str(head), bar, str(script)))

@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.insights import events
 from portal.models import PRIORITIES, TICKET_STATUSES, Staff, Ticket, TicketMessage
-from portal.tickets import emails, outbox, reference
+from portal.tickets import emails, history, outbox, reference
 from portal.tickets.sla import Sla
 
 REFERENCE_ATTEMPTS = 8  # a collision in 27.5 billion is rare; eight in a row is impossible in practice
@@ -139,10 +139,12 @@ def messages(session: Session, ticket: Ticket, internal: bool = False) -> list[T
     return list(session.scalars(query.order_by(TicketMessage.created, TicketMessage.id)))
 
 
-def _log(session: Session, ticket: Ticket, now: dt.datetime, text: str, staff: Staff | None) -> None:
+def _log(session: Session, ticket: Ticket, now: dt.datetime, entry: str, staff: Staff | None) -> None:
+    """Add a history entry; ``entry`` is made by :mod:`portal.tickets.history`,
+    which also words it for the reader."""
     session.add(
         TicketMessage(
-            ticket_id=ticket.id, created=now, author="system", staff_id=staff.id if staff else None, body=text
+            ticket_id=ticket.id, created=now, author="system", staff_id=staff.id if staff else None, body=entry
         )
     )
 
@@ -150,8 +152,7 @@ def _log(session: Session, ticket: Ticket, now: dt.datetime, text: str, staff: S
 def _set_status(session: Session, ticket: Ticket, status: str, now: dt.datetime, staff: Staff | None) -> None:
     if status == ticket.status:
         return
-    who = staff.name if staff else "the customer"
-    _log(session, ticket, now, f"Status changed from {ticket.status} to {status} by {who}", staff)
+    _log(session, ticket, now, history.status_changed(ticket.status, status, staff.name if staff else None), staff)
     ticket.status = status
     if status == "solved":
         ticket.solved = now
@@ -223,14 +224,14 @@ def update(
     if status is not None and status in TICKET_STATUSES:
         _set_status(session, ticket, status, now, staff)
     if priority is not None and priority in PRIORITIES and priority != ticket.priority:
-        _log(session, ticket, now, f"Priority changed from {ticket.priority} to {priority} by {staff.name}", staff)
+        _log(session, ticket, now, history.priority_changed(ticket.priority, priority, staff.name), staff)
         ticket.priority = priority
         ticket.first_response_due, ticket.resolution_due = sla.due(priority, ticket.created)
     if assignee is not False:
         new_id = assignee.id if isinstance(assignee, Staff) else None
         if new_id != ticket.assignee_id:
-            target = assignee.name if isinstance(assignee, Staff) else "nobody"
-            _log(session, ticket, now, f"Assigned to {target} by {staff.name}", staff)
+            target = assignee.name if isinstance(assignee, Staff) else None
+            _log(session, ticket, now, history.assigned(target, staff.name), staff)
             ticket.assignee_id = new_id
     ticket.updated = now
 

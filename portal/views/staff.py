@@ -38,7 +38,7 @@ from portal.staff.forms import (
     ReplyForm,
     UpdateForm,
 )
-from portal.tickets import reference, service
+from portal.tickets import history, reference, service
 from portal.tickets.forms import new_submission, submission_token
 from portal.tickets.sla import DEFAULT, Sla, format_duration
 from portal.views.helpers import categories_by_slug
@@ -123,12 +123,14 @@ def _staff_relative(when: dt.datetime | None, now: dt.datetime) -> str:
 
 @bp.context_processor
 def _labels() -> dict[str, Any]:
-    """The words for stored values (``pending``, ``urgent``, ``phone``) in every desk page."""
+    """The words for stored values (``pending``, ``urgent``, ``phone``) and history
+    entries in every desk page."""
     return {
         "status_name": labels.status_name,
         "priority_name": labels.priority_name,
         "channel_name": labels.channel_name,
         "node_kinds": labels.NODE_KINDS,
+        "history_line": history.describe,
     }
 
 

@@ -104,3 +104,45 @@ def test_a_new_draft_appears_marked_as_a_draft(page, expect, preview_site):
         expect(page.locator(".preview-draft")).to_contain_text("Customers will not see this article")
     finally:
         draft.unlink()
+
+
+def test_links_to_draft_trees_faq_entries_and_terms_are_marked(page, expect, preview_site):
+    content = preview_site[1]
+    kept = {name: (content / name).read_text(encoding="utf-8") for name in ("faq.yaml", "glossary.yaml")}
+    tree = content / "troubleshooting_trees/quokka.yaml"
+    draft = content / "articles/hub/quokka-links.md"
+    try:
+        (content / "faq.yaml").write_text(
+            kept["faq.yaml"] + "- {id: quokka, question: Quokka?, answer: Soon., category: hub, draft: true}\n",
+            encoding="utf-8",
+        )
+        (content / "glossary.yaml").write_text(
+            kept["glossary.yaml"] + "- {term: Quokka, definition: Soon., draft: true}\n", encoding="utf-8"
+        )
+        tree.write_text(
+            (content / "troubleshooting_trees/hub-light.yaml")
+            .read_text(encoding="utf-8")
+            .replace("id: hub-light", "id: quokka\ndraft: true"),
+            encoding="utf-8",
+        )
+        draft.write_text(
+            "---\ntitle: Quokka links\ncategory: hub\nsummary: Links.\ntags: [quokka]\n"
+            "updated: 2026-11-01\ndraft: true\n---\n\n"
+            "[Tree](/troubleshoot/quokka), [FAQ](/faq#quokka), [term](/glossary#quokka), "
+            "[published tree](/troubleshoot/hub-light), [published term](/glossary#ont).\n",
+            encoding="utf-8",
+        )
+        page.goto("/")
+        expect(page.locator(".preview-problems")).to_have_count(0)
+        page.goto("/articles/quokka-links")
+        content_links = page.locator("article .content a")
+        expect(content_links.first).to_be_visible(timeout=REBUILT)
+        for name in ("Tree", "FAQ", "term"):
+            expect(content_links.filter(has_text=name).first.locator(".preview-draft-badge")).to_have_text("Draft")
+        for name in ("published tree", "published term"):
+            expect(content_links.filter(has_text=name).locator(".preview-draft-badge")).to_have_count(0)
+    finally:
+        draft.unlink(missing_ok=True)
+        tree.unlink(missing_ok=True)
+        for name, text in kept.items():
+            (content / name).write_text(text, encoding="utf-8")
