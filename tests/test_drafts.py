@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FAQ, GLOSSARY, TREE, article_text, line_of
+from previews import running_preview
 
 from portal.build import build, check
 from portal.content_report import content_report
-from portal.preview.server import Preview
 
 DRAFT = "articles/hub/mesh-discs.md"
 DRAFT_META = {
@@ -345,26 +345,12 @@ def test_the_preview_shows_each_kind_of_draft_marked(kinds_dir, tmp_path):
 
 
 def test_a_draft_tree_page_carries_the_draft_notice_in_the_preview(kinds_dir, tmp_path):
-    preview = Preview(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": kinds_dir,
-            "INSTANCE_DIR": tmp_path / "instance",
-            "INDEX_DIR": tmp_path / "production-index",
-            "SECRET_KEY": "test",
-        },
-        poll=True,
-        log=lambda line: None,
-    )
-    assert preview.start().ok
-    try:
+    with running_preview(kinds_dir, tmp_path) as preview:
         client = preview.app.test_client()
         notice = "Customers will not see this troubleshooter until you remove draft: true from the top of its file."
         assert notice in client.get(f"/troubleshoot/{DRAFT_TREE_ID}").get_data(as_text=True)
         assert notice in client.get(f"/troubleshoot/{DRAFT_TREE_ID}/diagram").get_data(as_text=True)
         assert 'class="preview-draft"' not in client.get("/troubleshoot/hub-light").get_data(as_text=True)
-    finally:
-        preview.stop()
 
 
 def test_published_content_pointing_at_a_draft_term_fails_the_check(kinds_dir, write):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FAQ, GLOSSARY, TREE, line_of
+from previews import running_preview
 
 from portal import i18n
 from portal.build import build, check
@@ -252,25 +253,9 @@ def test_a_language_the_author_gave_a_link_is_kept_on_every_page(content_dir, wr
 
 
 def test_the_preview_tells_its_script_which_pages_are_drafts(drafts, write, tmp_path):
-    from portal.preview.server import Preview
-
     write(drafts, PAGE, article(DRAFT_LINKS, DRAFT_HEAD))
-    preview = Preview(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": drafts,
-            "INSTANCE_DIR": tmp_path / "instance",
-            "INDEX_DIR": tmp_path / "production-index",
-            "SECRET_KEY": "test",
-        },
-        poll=True,
-        log=lambda line: None,
-    )
-    assert preview.start().ok
-    try:
+    with running_preview(drafts, tmp_path) as preview:
         page = preview.app.test_client().get("/articles/links").get_data(as_text=True)
-    finally:
-        preview.stop()
     # static/preview.js badges the links whose address names one of these.
     assert 'data-draft-pages="[&#34;tree:hub-light&#34;, &#34;faq:zephyr&#34;, &#34;glossary:en:zephyr&#34;]"' in page
     assert 'data-drafts="[&#34;links&#34;, &#34;zephyr&#34;]"' in page

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTICLES, article_text
+from previews import running_preview
 
 from portal.preview.rebuild import Outcome, PreviewState, Rebuilder, describe_changes
 from portal.preview.server import Preview
@@ -56,26 +57,11 @@ def preview(request, content_dir: Path, tmp_path: Path) -> Iterator[Preview]:
     """The preview on a copy of the fixture content, started, with the system's
     file events and with polling."""
     lines: list[str] = []
-    preview = Preview(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": content_dir,
-            "INSTANCE_DIR": tmp_path / "instance",
-            "INDEX_DIR": tmp_path / "production-index",
-            "SECRET_KEY": "test",
-            "RANKING_CACHE_SECONDS": 0,
-        },
-        poll=request.param == "polling",
-        log=lines.append,
-        debounce=0.05,
-    )
-    preview.lines = lines  # type: ignore[attr-defined]
-    first = preview.start()
-    assert first.ok, first.problems
-    try:
+    with running_preview(
+        content_dir, tmp_path, poll=request.param == "polling", log=lines.append, debounce=0.05
+    ) as preview:
+        preview.lines = lines  # type: ignore[attr-defined]
         yield preview
-    finally:
-        preview.stop()
 
 
 @pytest.fixture
