@@ -108,9 +108,14 @@ def record_vote(
     session.commit()
 
 
-def record_view(session: Session, kind: str, key: str, day: dt.date, digest: int, purge: bool = False) -> bool:
+def record_view(
+    session: Session, kind: str, key: str, day: dt.date, digest: int, purge: bool = False, also: Any = None
+) -> bool:
     """Count a view unless this digest (visitor, item, day) was counted already.
-    ``purge`` first forgets the digests of earlier days. Returns whether it counted."""
+    ``purge`` first forgets the digests of earlier days; ``also`` is a row to
+    write in the same transaction (the view's event). Returns whether it counted."""
+    if also is not None:
+        session.add(also)
     if purge:
         session.execute(delete(ViewSeen).where(ViewSeen.day < day))
     seen = _insert(session, ViewSeen).values(day=day, digest=digest).on_conflict_do_nothing()
@@ -166,9 +171,10 @@ def helpfulness_counts(session: Session, kind: str) -> dict[str, tuple[int, int]
 # Request side -----------------------------------------------------------------
 
 
-def count_view(kind: str, key: str) -> None:
-    """Count this request as a view of the item: one small write, skipped for
-    bots and HEAD requests; a failure is logged, never raised."""
+def count_view(kind: str, key: str, event: Any = None) -> None:
+    """Count this request as a view of the item, and write its ``event``
+    (:func:`portal.insights.events.for_request`) with it: one small transaction,
+    skipped for bots and HEAD requests; a failure is logged, never raised."""
     if request.method == "HEAD" or visitors.is_bot():
         return
     database = db.database()
@@ -178,7 +184,7 @@ def count_view(kind: str, key: str) -> None:
     purge = database.purged_through != day
     session = db.session()
     try:
-        record_view(session, kind, key, day, digest, purge=purge)
+        record_view(session, kind, key, day, digest, purge=purge, also=event)
     except SQLAlchemyError as exc:
         session.rollback()
         current_app.logger.warning("could not count a view of %s %r: %s", kind, key, exc)

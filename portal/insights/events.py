@@ -284,6 +284,24 @@ def should_record() -> bool:
     return has_request_context() and request.method != "HEAD" and not visitors.is_bot()
 
 
+def for_request(
+    kind: str,
+    subject: str = "",
+    detail: str = "",
+    value: int | None = None,
+    lang: str = "",
+    category: str = "",
+) -> Event | None:
+    """The event for this request's visit, for the caller to write with its own
+    change (an article view goes with its view counter, in one transaction);
+    ``None`` for crawlers and ``HEAD`` requests."""
+    if not should_record():
+        return None
+    return make(
+        kind, visit=visit(), at=utcnow(), subject=subject, detail=detail, value=value, lang=lang, category=category
+    )
+
+
 def record(
     kind: str,
     subject: str = "",
@@ -295,19 +313,10 @@ def record(
     """Record an event for this request's visit in a transaction of its own.
     Skipped for crawlers and ``HEAD`` requests; never raises (a failure is
     logged and the page goes on)."""
-    if not should_record():
-        return
     try:
-        event = make(
-            kind,
-            visit=visit(),
-            at=utcnow(),
-            subject=subject,
-            detail=detail,
-            value=value,
-            lang=lang,
-            category=category,
-        )
+        event = for_request(kind, subject, detail, value, lang, category)
+        if event is None:
+            return
         with db.database().session() as session:
             session.add(event)
             session.commit()

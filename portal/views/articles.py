@@ -63,8 +63,8 @@ def article(slug: str) -> Response:
     if page.lang != lang and not page.translation_of and lang in by_lang:
         return redirect(url_for("articles.article", slug=by_lang[lang].slug, hl=request.args.get("hl") or None))
     original = versions[0] if versions else page
-    activity.count_view("article", page.slug)
-    events.record("view", events.item(events.ARTICLE, page.slug), lang=page.lang, category=page.category)
+    view = events.for_request("view", events.item(events.ARTICLE, page.slug), lang=page.lang, category=page.category)
+    activity.count_view("article", page.slug, view)
     headings = [h for h in page.headings if h["level"] in (2, 3)]
     html = render_template(
         "articles/article.html",

@@ -147,8 +147,8 @@ def vote_faq(entry_id: str) -> Response | str:
 def faq_view(entry_id: str) -> tuple[str, int]:
     """Count a view of an FAQ entry opened on the FAQ page (sent by site.js)."""
     item = _item_or_404("faq", entry_id)
-    activity.count_view("faq", entry_id)
-    events.record("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
+    view = events.for_request("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
+    activity.count_view("faq", entry_id, view)
     return "", 204
 
 
@@ -157,8 +157,8 @@ def faq_permalink(entry_id: str) -> Response:
     """The FAQ entry's shareable address: counts a view, then shows the entry on
     the FAQ page. :raise 404: no FAQ entry of that id."""
     item = _item_or_404("faq", entry_id)
-    activity.count_view("faq", entry_id)
-    events.record("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
+    view = events.for_request("view", events.item(events.FAQ, entry_id), lang=item.lang, category=item.category)
+    activity.count_view("faq", entry_id, view)
     return redirect(url_for("faq.index") + f"#{entry_id}")
 
 
