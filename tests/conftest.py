@@ -317,6 +317,25 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="module")
+def site_client(site, tmp_path_factory):
+    """A test client on a module's own built site (its ``site`` fixture:
+    content and index directories), for modules that only read."""
+    from portal import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "CONTENT_DIR": site[0],
+            "INDEX_DIR": site[1],
+            "INSTANCE_DIR": tmp_path_factory.mktemp("instance"),
+            "SECRET_KEY": "test",
+        }
+    )
+    yield app.test_client()
+    app.extensions["portal.published"].close()
+
+
 @pytest.fixture
 def app_on_shared_build(shared_build: Path, tmp_path: Path):
     """The site on the build shared by the whole run, with a database of its

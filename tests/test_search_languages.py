@@ -456,20 +456,8 @@ def test_did_you_mean_leaves_spelling_variants_alone_and_corrects_persian(index)
 
 
 @pytest.fixture(scope="module")
-def client(site, tmp_path_factory):
-    from portal import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": site[0],
-            "INDEX_DIR": site[1],
-            "INSTANCE_DIR": tmp_path_factory.mktemp("instance"),
-            "SECRET_KEY": "test",
-        }
-    )
-    yield app.test_client()
-    app.extensions["portal.published"].close()
+def client(site_client):
+    return site_client
 
 
 RESULT = re.compile(r'<li class="result" lang="(\w+)".*?</li>', re.DOTALL)

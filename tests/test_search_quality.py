@@ -99,20 +99,8 @@ def index(site):
 
 
 @pytest.fixture(scope="module")
-def client(site, tmp_path_factory):
-    from portal import create_app
-
-    app = create_app(
-        {
-            "TESTING": True,
-            "CONTENT_DIR": site[0],
-            "INDEX_DIR": site[1],
-            "INSTANCE_DIR": tmp_path_factory.mktemp("instance"),
-            "SECRET_KEY": "test",
-        }
-    )
-    yield app.test_client()
-    app.extensions["portal.published"].close()
+def client(site_client):
+    return site_client
 
 
 def search(index, raw: str, **filters):
